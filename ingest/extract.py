@@ -1,0 +1,441 @@
+"""Read facts from a document's sentences: practices, statements, conditions and safeguards.
+
+Each rule is a function ``rule(doc, lexicon) -> Iterable[Fact]`` that reads sentences (with their
+section headings and list lead-ins) and emits facts. The rules know how things are said
+(a sentence is about sharing, a clause is negated, an exception lifts the negation, a merger is a
+condition, a promise to notify is not consent); which words name which concept comes from the
+vocabulary (see :mod:`policykg.ingest.lexicon`). ``RULES`` lists them in order.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from policykg.ingest.lexicon import PK, Lexicon
+from policykg.ingest.structure import Document, Sentence
+
+DPV = "https://w3id.org/dpv#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """One thing the policy states, read from one sentence (or from the document as a whole)."""
+
+    kind: str                                        # local name of a pk: class (Collection, RightStatement, ...)
+    sentence: Sentence | None
+    props: tuple[tuple[str, ox.NamedNode | ox.Literal], ...]
+
+
+def iri(value: str) -> ox.NamedNode:
+    return ox.NamedNode(value)
+
+
+def pk(local: str) -> ox.NamedNode:
+    return ox.NamedNode(PK + local)
+
+
+PERMITTED = pk("Permitted")
+PROHIBITED = pk("Prohibited")
+
+
+# ------------------------------------------------------------------ sentence context
+
+class Reader:
+    """Cue tests on one sentence, its section headings and the lead-in of its list."""
+
+    def __init__(self, lexicon: Lexicon):
+        self.lex = lexicon
+
+    def says(self, cue: str, text: str) -> re.Match[str] | None:
+        return self.lex.cue(cue).search(text)
+
+    def heading_says(self, cue: str, s: Sentence) -> bool:
+        return any(self.lex.cue(cue).search(h) for h in s.block.headings[-2:])
+
+    def lead_says(self, cue: str, s: Sentence) -> bool:
+        return bool(s.block.lead) and bool(self.lex.cue(cue).search(s.block.lead or ""))
+
+    def about(self, topic: str, s: Sentence) -> bool:
+        """The sentence itself says it, or it is a list item whose lead-in or heading says it."""
+        if self.says(topic, s.text):
+            return True
+        if s.block.kind in ("item", "row") and (self.lead_says(topic, s) or self.heading_says(f"{topic}-heading", s)):
+            return True
+        return False
+
+    def negated_at(self, text: str, pos: int) -> bool:
+        """Whether the clause that leads up to ``pos`` is negated ("we do not sell or rent ...")."""
+        window = text[max(0, pos - 90):pos]
+        cut = max(window.rfind(";"), window.rfind(". "), window.rfind(":"))
+        for m in self.lex.cue("exception").finditer(window):
+            cut = max(cut, m.end())
+        for marker in (" but ", " however", " although ", " whereas ", " while ", " though "):
+            at = window.rfind(marker)
+            if at >= 0:
+                cut = max(cut, at + len(marker))
+        clause = window[cut + 1:] if cut >= 0 else window
+        if re.search(r"\b(?:not only|no matter|no longer|whether or not|if you do not|if you don't|unless)\b", clause, re.I):
+            clause = re.sub(r"\b(?:not only|no matter|no longer|whether or not)\b", "", clause, flags=re.I)
+            if re.search(r"\bif you (?:do not|don't)\b", clause, re.I):
+                return False
+        return bool(self.lex.cue("negation").search(clause))
+
+
+def _lit(value: str | int, datatype: str | None = None) -> ox.Literal:
+    if isinstance(value, int):
+        return ox.Literal(str(value), datatype=ox.NamedNode(XSD + "integer"))
+    if datatype:
+        return ox.Literal(value, datatype=ox.NamedNode(datatype))
+    return ox.Literal(value)
+
+
+def _concepts_in(reader: Reader, scheme: str, s: Sentence, *, start: int = 0) -> Iterator[tuple[str, bool]]:
+    """Concepts of a scheme in the sentence (from ``start``), each with whether its clause is negated."""
+    for m in reader.lex.scheme(scheme).find(s.text):
+        if m.start < start:
+            continue
+        yield m.concept, reader.negated_at(s.text, m.start)
+
+
+# ------------------------------------------------------------------ rules: practices
+
+def collection(doc: Document, lex: Lexicon) -> Iterator[Fact]:
+    r = Reader(lex)
+    for s in doc.sentences:
+        if s.block.kind == "heading":
+            continue
+        in_list = s.block.kind in ("item", "row") and (
+            r.lead_says("collect", s) or r.heading_says("collect-heading", s))
+        verb = r.says("collect", s.text)
+        under_heading = r.heading_says("collect-heading", s)
+        if not (verb or in_list or under_heading):
+            continue
+        if verb and not in_list and r.negated_at(s.text, verb.start()) and not under_heading:
+            continue
+        for concept, negated in _concepts_in(r, "data", s):
+            if negated:
+                continue
+            yield Fact("Collection", s, (("dpv:hasPersonalData", iri(concept)), ("pk:modality", PERMITTED)))
+
+
+_PURPOSE_SPLIT = re.compile(r"\b(?:to|for|in order to|so that|so we can|help(?:s)? us|allow(?:s)? us|enable(?:s)? us|purposes? of|such as|including|like)\b", re.I)
+
+
+def use(doc: Document, lex: Lexicon) -> Iterator[Fact]:
+    r = Reader(lex)
+    for s in doc.sentences:
+        if s.block.kind == "heading":
+            continue
+        in_list = s.block.kind in ("item", "row") and (r.lead_says("use", s) or r.heading_says("use-heading", s))
+        verb = r.says("use", s.text)
+        if not (verb or in_list or r.heading_says("use-heading", s)):
+            continue
+        start = 0
+        if verb and not in_list:
+            after = _PURPOSE_SPLIT.search(s.text, verb.start())
+            start = after.start() if after else verb.start()
+        for concept, negated in _concepts_in(r, "purpose", s, start=start):
+            if negated:
+                continue
+            yield Fact("Use", s, (("dpv:hasPurpose", iri(concept)), ("pk:modality", PERMITTED)))
+
+
+def disclosure(doc: Document, lex: Lexicon) -> Iterator[Fact]:
+    r = Reader(lex)
+    for s in doc.sentences:
+        if s.block.kind == "heading":
+            continue
+        in_list = s.block.kind in ("item", "row") and (r.lead_says("share", s) or r.heading_says("share-heading", s))
+        verb = r.says("share", s.text)
+        if not (verb or in_list or r.heading_says("share-heading", s)):
+            continue
+        merger = r.says("merger", s.text)
+        legal = re.search(r"\b(?:law|legal|court|subpoena|warrant|government|authorit|police|regulator)", s.text, re.I)
+        for concept, negated in _concepts_in(r, "recipient", s):
+            if not (verb or in_list):
+                continue
+            props: list[tuple[str, ox.NamedNode | ox.Literal]] = [
+                ("dpv:hasRecipient", iri(concept)), ("pk:modality", PROHIBITED if negated else PERMITTED)]
+            yield Fact("Disclosure", s, tuple(props))
+        if merger and (verb or in_list) and r.says("merger-transfer", s.text) and not r.negated_at(s.text, merger.start()):
+            yield Fact("Disclosure", s, (("dpv:hasRecipient", pk("Acquirer")), ("pk:modality", PERMITTED)))
+        if legal and verb and re.search(r"\b(?:law enforcement|police|court|subpoena|warrant|government(?:al)? (?:authorit|agenc|request)|public authorit|regulator|legal process|legal request|lawful request)", s.text, re.I):
+            if not r.negated_at(s.text, verb.start()):
+                yield Fact("Disclosure", s, (("dpv:hasRecipient", iri(DPV + "LawEnforcementOrganisation")), ("pk:modality", PERMITTED)))
+
+
+def corporate_transaction(doc: Document, lex: Lexicon) -> Iterator[Fact]:
+    """A transfer of personal data on a merger, acquisition, asset sale or bankruptcy, with its safeguards."""
+    r = Reader(lex)
+    sentences = doc.sentences
+    for i, s in enumerate(sentences):
+        if s.block.kind == "heading":
+            continue
+        m = r.says("merger", s.text)
+        if not m:
+            continue
+        moves = r.says("merger-transfer", s.text) or r.lead_says("share", s) or r.heading_says("share-heading", s)
+        if not moves:
+            continue
+        if r.negated_at(s.text, m.start()) and not re.search(r"\bnot (?:be )?(?:limited|only)\b", s.text, re.I):
+            # "we will not transfer your data in a merger without..." is a condition on consent, not a denial
+            if not r.says("consent-absent", s.text):
+                continue
+        # the safeguard may follow in the next sentence of the same block ("In that case we will notify you.")
+        scope = s.text
+        if i + 1 < len(sentences) and sentences[i + 1].block is s.block:
+            nxt = sentences[i + 1].text
+            if re.search(r"\b(?:such|this|that|these|the) (?:event|transaction|case|circumstances?|situation|transfer)\b|\bif this happens\b|\bsuccessor\b|\bacquir", nxt, re.I):
+                scope += " " + nxt
+        consent = r.says("consent-required", scope)
+        without = r.says("consent-absent", scope)
+        props: list[tuple[str, ox.NamedNode | ox.Literal]] = [
+            ("pk:hasCondition", pk("CorporateTransaction")), ("dpv:hasRecipient", pk("Acquirer")),
+            ("pk:modality", PERMITTED)]
+        if consent and not (without and "consent" in without.group(0).lower()):
+            props.append(("pk:hasSafeguard", pk("ConsentSafeguard")))
+        if r.says("notice-given", scope):
+            props.append(("pk:hasSafeguard", pk("NoticeSafeguard")))
+        yield Fact("Disclosure", s, tuple(props))
+
+
+def sale(doc: Document, lex: Lexicon) -> Iterator[Fact]:
+    """Selling or renting personal data, said or denied ("we do not sell or rent your information")."""
+    r = Reader(lex)
+    for s in doc.sentences:
+        if s.block.kind == "heading":
+            continue
+        for m in lex.cue("sale").finditer(s.text):
+            tail = s.text[m.start():m.end() + 120]
+            if lex.cue("sale-not-data").match(s.text, m.start()) or lex.cue("sale-not-data").search(s.text[max(0, m.start() - 30):m.end() + 40]):
+                if not lex.cue("sale-object").search(s.text[m.end():m.end() + 60]):
+                    continue
+            if r.says("merger", s.text) and not r.negated_at(s.text, m.start()):
+                continue
+            head = s.text[max(0, m.start() - 100):m.start()]
+            if not (lex.cue("sale-object").search(tail) or lex.cue("sale-object").search(head)):
+                continue
+            if re.search(r"\bopt[- ]out of\b[^.]{0,30}$|\bright to\b[^.]{0,40}$|\b(?:definition|defines?|means)\b", head, re.I):
+                continue  # "the right to opt out of the sale": names the practice, does not state it
+            if re.search(r"\bif (?:we|the company)\b[^.]{0,30}$", head, re.I):
+                continue
+            negated = r.negated_at(s.text, m.start())
+            yield Fact("Sale", s, (("pk:modality", PROHIBITED if negated else PERMITTED),))
+            break
+
+
+_DURATION_UNITS = {"day": "D", "week": "W", "month": "M", "year": "Y", "hour": "H"}
+_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+                 "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "eighteen": 18,
+                 "twenty": 20, "twenty-four": 24, "thirty": 30, "thirty-six": 36, "forty-five": 45, "sixty": 60,
+                 "ninety": 90, "a": 1, "an": 1, "a single": 1}
+_PERIOD = re.compile(
+    r"\b(?:for|up to|within|after|of|maximum of|max(?:imum)?|no (?:longer|more) than|at least|at most|period of|"
+    r"not exceeding|exceed|approximately|about|around|least|last|past|than|minimum of|retained|kept|stored)\s+"
+    r"(?:a (?:period|maximum|minimum) of\s+|the (?:first|last|past)\s+)?"
+    r"(\d{1,4}|" + "|".join(sorted(map(re.escape, _NUMBER_WORDS), key=len, reverse=True)) + r")"
+    r"(?:\s*\(\d{1,4}\))?[\s-]*(?:calendar\s+|business\s+|full\s+)?(hour|day|week|month|year)s?\b", re.I)
+_CRITERIA = re.compile(
+    r"\b(?:as long as|so long as|for as long as|only as long as|no longer than (?:is )?(?:necessary|needed|required|reasonably)|"
+    r"(?:for )?the (?:period|time|duration) (?:necessary|needed|required|of your|you)|until (?:you|your|the|such|we|it is)|"
+    r"while (?:you|your|we)|(?:as|where) (?:required|permitted|necessary|needed) (?:by|under|to)|(?:required|permitted) by (?:applicable )?law|"
+    r"reasonably necessary|longer retention period|retention periods?|for the duration|no longer (?:need|necessary|required|needed)|"
+    r"(?:in accordance|consistent) with (?:our|applicable)[^.]{0,20}(?:retention|law)|legal (?:retention|obligations?)|statute of limitations|"
+    r"(?:then|and then|after which|thereafter)[^.]{0,40}(?:delete|erase|destroy|anonymi[sz])|criteria|determine (?:the|how long))", re.I)
+_INDEFINITE = re.compile(r"\b(?:indefinitely|permanently|forever|in perpetuity|perpetual(?:ly)?|unlimited (?:period|time)|no (?:set|fixed) (?:retention )?period|"
+                         r"for an indefinite)\b", re.I)
+
+
+def retention(doc: Document, lex: Lexicon) -> Iterator[Fact]:
+    r = Reader(lex)
+    for s in doc.sentences:
+        if s.block.kind == "heading":
+            continue
+        about = r.says("retention", s.text) or (r.heading_says("retention-heading", s) and
+                                                 re.search(r"\b(?:data|information|records?|logs?|it|them|we)\b", s.text, re.I))
+        if not about:
+            continue
+        if r.says("children", s.text) and re.search(r"\b(?:under|below|younger|age)\b", s.text, re.I):
+            continue
+        found = False
+        for m in _PERIOD.finditer(s.text):
+            number = m.group(1).lower()
+            n = int(number) if number.isdigit() else _NUMBER_WORDS.get(number, 0)
+            unit = m.group(2).lower()
+            if not n or (unit == "year" and n > 100):
+                continue
+            if re.search(r"\b(?:age|old|years of age)\b", s.text[m.end():m.end() + 12], re.I):
+                continue
+            code = _DURATION_UNITS[unit]
+            duration = f"PT{n}H" if code == "H" else (f"P{n * 7}D" if code == "W" else f"P{n}{code}")
+            yield Fact("Retention", s, (("pk:retentionKind", _lit("period")),
+                                        ("pk:duration", _lit(duration, XSD + "duration")), ("pk:modality", PERMITTED)))
+            found = True
+        if _INDEFINITE.search(s.text) and not re.search(r"\bnot\b[^.]{0,30}\b(?:indefinitely|permanently|forever)", s.text, re.I):
+            yield Fact("Retention", s, (("pk:retentionKind", _lit("indefinite")), ("pk:modality", PERMITTED)))
+            found = True
+        if not found and _CRITERIA.search(s.text) and (r.says("retention", s.text) or r.heading_says("retention-heading", s)):
+            if re.search(r"\b(?:retain|retention|keep|kept|store|stored|hold|held|delete|deleted|erase)", s.text, re.I):
+                yield Fact("Retention", s, (("pk:retentionKind", _lit("criteria")), ("pk:modality", PERMITTED)))
+
+
+def cross_border_transfer(doc: Document, lex: Lexicon) -> Iterator[Fact]:
+    r = Reader(lex)
+    transfers: list[Sentence] = []
+    safeguards: dict[str, Sentence] = {}
+    for s in doc.sentences:
+        if s.block.kind == "heading":
+            continue
+        m = r.says("transfer", s.text)
+        transfer_section = r.heading_says("transfer-heading", s)
+        if m and re.search(r"\b(?:transfer|stor|process|host|locat|maintain|hous|kept|keep|move|access|send|sent|transmit)\w*", s.text, re.I):
+            if not r.negated_at(s.text, m.start()) or re.search(r"\bnot (?:be )?(?:the same|as protective|equivalent)", s.text, re.I):
+                transfers.append(s)
+        if m or transfer_section or re.search(r"\btransfer", s.text, re.I):
+            for concept in lex.scheme("transfer-safeguard").concepts(s.text):
+                safeguards.setdefault(concept, s)
+    if not transfers:
+        return
+    props: list[tuple[str, ox.NamedNode | ox.Literal]] = [("pk:modality", PERMITTED)]
+    props += [("pk:hasTransferSafeguard", iri(c)) for c in safeguards]
+    yield Fact("CrossBorderTransfer", transfers[0], tuple(props))
+    for s in transfers[1:4]:
+        yield Fact("CrossBorderTransfer", s, tuple(props))
+
+
+# ------------------------------------------------------------------ rules: statements
+
+def rights(doc: Document, lex: Lexicon) -> Iterator[Fact]:
+    r = Reader(lex)
+    for s in doc.sentences:
+        if s.block.kind == "heading":
+            continue
+        in_list = s.block.kind in ("item", "row") and (r.lead_says("rights", s) or r.heading_says("rights-heading", s))
+        if not (r.says("rights", s.text) or in_list):
+            continue
+        if re.search(r"\b(?:we|company|us)\s+(?:may|might|reserve the right to|can|will)\s+(?:\w+\s+){0,2}(?:delete|remove|suspend|terminate|update|change|modify|correct)\b", s.text, re.I) \
+                and not re.search(r"\byou\b", s.text, re.I):
+            continue
+        for concept, negated in _concepts_in(r, "right", s):
+            if negated:
+                continue
+            yield Fact("RightStatement", s, (("pk:right", iri(concept)),))
+
+
+def legal_bases(doc: Document, lex: Lexicon) -> Iterator[Fact]:
+    r = Reader(lex)
+    for s in doc.sentences:
+        if s.block.kind == "heading":
+            continue
+        heading = r.heading_says("legal-basis-heading", s)
+        if not (r.says("legal-basis", s.text) or heading or r.lead_says("legal-basis", s)):
+            continue
+        for concept, negated in _concepts_in(r, "legal-basis", s):
+            if not negated:
+                yield Fact("LegalBasisStatement", s, (("dpv:hasLegalBasis", iri(concept)),))
+
+
+def measures(doc: Document, lex: Lexicon) -> Iterator[Fact]:
+    r = Reader(lex)
+    for s in doc.sentences:
+        if s.block.kind == "heading":
+            continue
+        if not (r.says("security", s.text) or r.heading_says("security-heading", s) or r.lead_says("security", s)):
+            continue
+        for concept, negated in _concepts_in(r, "measure", s):
+            if not negated:
+                yield Fact("MeasureStatement", s, (("dpv:hasTechnicalOrganisationalMeasure", iri(concept)),))
+
+
+_AGE = re.compile(
+    r"\b(?:under|below|younger than|less than|beneath|over|older than|at least|aged|age of|minimum age(?: of)?|"
+    r"age (?:requirement|limit|threshold) (?:is|of)|(?:the )?age of majority,? (?:which is )?)\s+(?:the\s+age\s+of\s+)?"
+    r"(\d{1,2})\b|\b(\d{1,2})\s*(?:\+|years? (?:of age|old)|or (?:older|over|under|younger))", re.I)
+
+
+def children(doc: Document, lex: Lexicon) -> Iterator[Fact]:
+    r = Reader(lex)
+    for s in doc.sentences:
+        if not r.says("children", s.text) and not (r.heading_says("children", s) and _AGE.search(s.text)):
+            continue
+        for m in _AGE.finditer(s.text):
+            age = int(m.group(1) or m.group(2))
+            if not 6 <= age <= 21:
+                continue
+            if re.search(r"\b(?:days?|months?|weeks?|hours?|percent|%)\b", s.text[m.end():m.end() + 10], re.I):
+                continue
+            yield Fact("ChildrenStatement", s, (("pk:minimumAge", _lit(age)),))
+
+
+def change_notice(doc: Document, lex: Lexicon) -> Iterator[Fact]:
+    r = Reader(lex)
+    for s in doc.sentences:
+        if s.block.kind == "heading":
+            continue
+        if not (r.says("change", s.text) or (r.heading_says("change-heading", s) and
+                                             re.search(r"\b(?:change|update|modif|revis|amend|post|notify|notice)", s.text, re.I))):
+            continue
+        for mechanism in ("posting", "direct", "prior"):
+            if r.says(f"change-{mechanism}", s.text):
+                yield Fact("ChangeNoticeStatement", s, (("pk:mechanism", _lit(mechanism)),))
+
+
+def do_not_track(doc: Document, lex: Lexicon) -> Iterator[Fact]:
+    r = Reader(lex)
+    stance: str | None = None
+    evidence: Sentence | None = None
+    sentences = doc.sentences
+    for i, s in enumerate(sentences):
+        if not r.says("dnt", s.text):
+            continue
+        scope = s.text
+        if i + 1 < len(sentences) and sentences[i + 1].block is s.block:
+            scope += " " + sentences[i + 1].text
+        if r.says("dnt-not-honored", scope):
+            found = "not-honored"
+        elif r.says("dnt-honored", scope):
+            found = "honored"
+        else:
+            found = "mentioned"
+        rank = {"mentioned": 0, "honored": 1, "not-honored": 2}
+        if stance is None or rank[found] > rank[stance]:
+            stance, evidence = found, s
+    if stance is not None:
+        yield Fact("DoNotTrackStatement", evidence, (("pk:stance", _lit(stance)),))
+
+
+def consent_by_use(doc: Document, lex: Lexicon) -> Iterator[Fact]:
+    r = Reader(lex)
+    for s in doc.sentences:
+        if r.says("consent-by-use", s.text):
+            yield Fact("ConsentByUse", s, ())
+
+
+def information_items(doc: Document, lex: Lexicon) -> Iterator[Fact]:
+    """GDPR Art. 13/14 items that no practice carries: DPO, legitimate interests, source, mandatory, ADM, contact."""
+    r = Reader(lex)
+    cues = (("dpo", "DPOContact"), ("legitimate-interests", "LegitimateInterests"), ("data-source", "DataSource"),
+            ("mandatory", "MandatoryDisclosure"), ("adm", "AutomatedDecisionMaking"), ("contact", "ControllerContact"))
+    for s in doc.sentences:
+        for cue, item in cues:
+            if r.says(cue, s.text):
+                yield Fact("InformationStatement", s, (("pk:about", pk(item)),))
+
+
+Rule = Callable[[Document, Lexicon], Iterable[Fact]]
+
+RULES: tuple[Rule, ...] = (
+    collection, use, disclosure, corporate_transaction, sale, retention, cross_border_transfer,
+    rights, legal_bases, measures, children, change_notice, do_not_track, consent_by_use, information_items,
+)
+
+
+def extract_facts(doc: Document, lexicon: Lexicon) -> list[Fact]:
+    facts: list[Fact] = []
+    for rule in RULES:
+        facts.extend(rule(doc, lexicon))
+    return facts

@@ -1,0 +1,111 @@
+"""Turn a document and its facts into the quads of the policy's named graph."""
+from __future__ import annotations
+
+import re
+
+import pyoxigraph as ox
+
+from policykg.ingest.extract import XSD, Fact
+from policykg.ingest.lexicon import PK
+from policykg.ingest.structure import Document, Sentence
+
+POLICY_BASE = "https://w3id.org/policykg/policy/"
+ONTOLOGY_GRAPH = ox.NamedNode("https://w3id.org/policykg/ns")
+
+PREFIXES = {
+    "pk": PK,
+    "dpv": "https://w3id.org/dpv#",
+    "pd": "https://w3id.org/dpv/pd#",
+    "eu-gdpr": "https://w3id.org/dpv/legal/eu/gdpr#",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dct": "http://purl.org/dc/terms/",
+    "oa": "http://www.w3.org/ns/oa#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "xsd": XSD,
+}
+
+
+def expand(curie: str) -> ox.NamedNode:
+    prefix, _, local = curie.partition(":")
+    try:
+        return ox.NamedNode(PREFIXES[prefix] + local)
+    except KeyError:
+        raise ValueError(f"unknown prefix in {curie!r}") from None
+
+
+def policy_iri(slug: str) -> ox.NamedNode:
+    return ox.NamedNode(POLICY_BASE + slug)
+
+
+def slugify(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return slug or "policy"
+
+
+_TYPE = expand("rdf:type")
+_EVIDENCE = expand("pk:evidence")
+
+
+def document_quads(doc: Document, facts: list[Fact]) -> list[ox.Quad]:
+    """All quads of the policy's named graph: the document, its facts and their evidence."""
+    policy = policy_iri(doc.slug)
+    g = policy
+    quads: list[ox.Quad] = []
+
+    def add(s: ox.NamedNode, p: str, o: ox.NamedNode | ox.Literal) -> None:
+        quads.append(ox.Quad(s, expand(p), o, g))
+
+    add(policy, "rdf:type", expand("pk:PolicyDocument"))
+    title = doc.source.title or next((doc.text[b.start:b.end] for b in doc.blocks if b.kind == "heading"), None)
+    if title:
+        add(policy, "dct:title", ox.Literal(title))
+    if doc.source.date:
+        add(policy, "dct:date", ox.Literal(doc.source.date))
+    add(policy, "pk:sourceFile", ox.Literal(str(doc.source.path)))
+    add(policy, "pk:sourceFormat", ox.Literal(doc.source.format))
+    add(policy, "pk:sha256", ox.Literal(doc.source.sha256))
+    add(policy, "pk:text", ox.Literal(doc.text))
+    for repair in doc.source.repairs:
+        add(policy, "pk:repair", ox.Literal(repair))
+
+    evidence_nodes: dict[int, ox.NamedNode] = {}
+
+    def evidence(s: Sentence) -> ox.NamedNode:
+        node = evidence_nodes.get(s.start)
+        if node is None:
+            node = ox.NamedNode(f"{policy.value}#s{s.start}-{s.end}")
+            evidence_nodes[s.start] = node
+            add(node, "rdf:type", expand("pk:Evidence"))
+            add(node, "oa:exact", ox.Literal(s.text))
+            add(node, "oa:start", ox.Literal(str(s.start), datatype=expand("xsd:nonNegativeInteger")))
+            add(node, "oa:end", ox.Literal(str(s.end), datatype=expand("xsd:nonNegativeInteger")))
+            add(node, "pk:line", ox.Literal(str(s.block.line), datatype=expand("xsd:integer")))
+            if s.section:
+                add(node, "pk:section", ox.Literal(s.section))
+        return node
+
+    seen: set[tuple[object, ...]] = set()
+    counters: dict[str, int] = {}
+    for fact in facts:
+        key = (fact.kind, fact.sentence.start if fact.sentence else None, fact.props)
+        if key in seen:
+            continue
+        seen.add(key)
+        n = counters[fact.kind] = counters.get(fact.kind, 0) + 1
+        if fact.kind == "Controller":
+            node = ox.NamedNode(f"{policy.value}#controller-{n}")
+            add(policy, "pk:hasController", node)
+        elif fact.kind == "ContactPoint":
+            node = ox.NamedNode(f"{policy.value}#contact-{n}")
+            add(policy, "pk:hasContactPoint", node)
+        else:
+            node = ox.NamedNode(f"{policy.value}#{fact.kind[0].lower()}{fact.kind[1:]}-{n}")
+            add(policy, "pk:states", node)
+        add(node, "rdf:type", expand(f"pk:{fact.kind}"))
+        for prop, value in fact.props:
+            add(node, prop, value)
+        if fact.sentence is not None:
+            quads.append(ox.Quad(node, _EVIDENCE, evidence(fact.sentence), g))
+    return quads

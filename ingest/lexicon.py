@@ -1,0 +1,169 @@
+"""The words extraction matches, loaded from the ontology's Turtle files.
+
+``vocabulary/*.ttl`` holds SKOS concepts with their DPV IRIs and our synonyms (``skos:altLabel``,
+and ``pk:pattern`` regexes where a phrase cannot say it); ``cues.ttl`` holds the cue patterns
+that tell what a sentence is about (collection, sharing, rights, ...). Nothing here knows a word:
+this module only compiles what the files say into matchers.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import pyoxigraph as ox
+
+PK = "https://w3id.org/policykg/ns#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+SCHEMES = {
+    "data": "DataCategoryScheme",
+    "purpose": "PurposeScheme",
+    "legal-basis": "LegalBasisScheme",
+    "recipient": "RecipientScheme",
+    "right": "RightScheme",
+    "measure": "SecurityMeasureScheme",
+    "transfer-safeguard": "TransferSafeguardScheme",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    start: int
+    end: int
+    concept: str     # full IRI
+
+
+class ConceptMatcher:
+    """Finds the concepts of one scheme in a text: longest label first, whole words, plurals allowed."""
+
+    def __init__(self, labels: dict[str, str], patterns: list[tuple[re.Pattern[str], str]]):
+        self._by_label = labels                  # normalised label -> concept IRI
+        self._patterns = patterns
+        alternatives = sorted(labels, key=len, reverse=True)
+        body = "|".join(_label_regex(label) for label in alternatives) or r"(?!x)x"
+        self._regex = re.compile(rf"(?<![\w-])(?:{body})(?:e?s)?(?![\w-])", re.IGNORECASE)
+
+    def find(self, text: str) -> list[Match]:
+        found: list[Match] = []
+        for m in self._regex.finditer(text):
+            concept = self._lookup(m.group(0))
+            if concept:
+                found.append(Match(m.start(), m.end(), concept))
+        for regex, concept in self._patterns:
+            for m in regex.finditer(text):
+                found.append(Match(m.start(), m.end(), concept))
+        found.sort(key=lambda x: (x.start, -(x.end - x.start)))
+        result: list[Match] = []
+        last_end = -1
+        for m in found:
+            if m.start >= last_end:
+                result.append(m)
+                last_end = m.end
+        return result
+
+    def concepts(self, text: str) -> list[str]:
+        seen: dict[str, None] = {}
+        for m in self.find(text):
+            seen.setdefault(m.concept)
+        return list(seen)
+
+    def _lookup(self, matched: str) -> str | None:
+        key = normalise_label(matched)
+        for candidate in (key, key[:-1] if key.endswith("s") else None, key[:-2] if key.endswith("es") else None):
+            if candidate and candidate in self._by_label:
+                return self._by_label[candidate]
+        return None
+
+
+def normalise_label(text: str) -> str:
+    return re.sub(r"[\s\-]+", " ", text.lower()).strip()
+
+
+def _label_regex(label: str) -> str:
+    return r"[\s\-]+".join(re.escape(w) for w in label.split(" "))
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """All matchers: one per concept scheme, one regex per cue, and the concepts' labels and parents."""
+
+    schemes: dict[str, ConceptMatcher]
+    cues: dict[str, re.Pattern[str]]
+    labels: dict[str, str]
+    broader: dict[str, tuple[str, ...]]
+
+    def cue(self, name: str) -> re.Pattern[str]:
+        try:
+            return self.cues[name]
+        except KeyError:
+            raise KeyError(f"no cue {name!r} in cues.ttl") from None
+
+    def scheme(self, name: str) -> ConceptMatcher:
+        return self.schemes[name]
+
+
+def ontology_files() -> list[tuple[str, bytes]]:
+    """(name, bytes) of every Turtle file of the ontology package, vocabulary included."""
+    root = resources.files("policykg.ontology")
+    files = [(p.name, p.read_bytes()) for p in root.iterdir() if p.name.endswith(".ttl")]
+    vocab = root / "vocabulary"
+    if vocab.is_dir():
+        files += [(f"vocabulary/{p.name}", p.read_bytes()) for p in vocab.iterdir() if p.name.endswith(".ttl")]
+    return sorted(files)
+
+
+def ontology_quads() -> list[ox.Quad]:
+    quads: list[ox.Quad] = []
+    for name, data in ontology_files():
+        try:
+            quads.extend(ox.Quad(t.subject, t.predicate, t.object) for t in ox.parse(data, ox.RdfFormat.TURTLE))
+        except SyntaxError as exc:
+            raise SyntaxError(f"ontology/{name}: {exc}") from exc
+    return quads
+
+
+@lru_cache(maxsize=1)
+def load_lexicon() -> Lexicon:
+    """Compile the lexicon from the packaged Turtle files (cached: done once per process)."""
+    in_scheme: dict[str, str] = {}
+    alt: dict[str, list[str]] = {}
+    pref: dict[str, str] = {}
+    patterns: dict[str, list[str]] = {}
+    broader: dict[str, list[str]] = {}
+    cue_patterns: dict[str, list[str]] = {}
+    cue_iris: set[str] = set()
+    for quad in ontology_quads():
+        s, p, o = quad.subject.value, quad.predicate.value, quad.object
+        if p == SKOS + "inScheme":
+            in_scheme[s] = o.value
+        elif p == SKOS + "altLabel":
+            alt.setdefault(s, []).append(o.value)
+        elif p == SKOS + "prefLabel":
+            pref[s] = o.value
+        elif p == SKOS + "broader":
+            broader.setdefault(s, []).append(o.value)
+        elif p == PK + "pattern":
+            patterns.setdefault(s, []).append(o.value)
+        elif p == RDF_TYPE and o.value == PK + "Cue":
+            cue_iris.add(s)
+    for iri in cue_iris:
+        cue_patterns[iri.removeprefix(PK + "cue-")] = patterns.pop(iri, [])
+    schemes: dict[str, ConceptMatcher] = {}
+    for name, local in SCHEMES.items():
+        scheme_iri = PK + local
+        labels: dict[str, str] = {}
+        regexes: list[tuple[re.Pattern[str], str]] = []
+        for concept, scheme in in_scheme.items():
+            if scheme != scheme_iri:
+                continue
+            for label in alt.get(concept, []):
+                labels.setdefault(normalise_label(label), concept)
+            for pattern in patterns.get(concept, []):
+                regexes.append((re.compile(pattern, re.IGNORECASE), concept))
+        schemes[name] = ConceptMatcher(labels, regexes)
+    cues = {name: re.compile("|".join(f"(?:{p})" for p in pats), re.IGNORECASE)
+            for name, pats in cue_patterns.items() if pats}
+    return Lexicon(schemes, cues, pref, {k: tuple(v) for k, v in broader.items()})

@@ -1,0 +1,132 @@
+"""Who is responsible: the controller's name and the e-mail addresses offered for privacy contact.
+
+A policy names its controller in a handful of recurring ways: "Acme Ltd ("we", "us")", "Company
+refers to Acme Ltd", "Acme built the X app", "This service is provided by Acme", "Acme is the
+controller", "the privacy policy of Acme", a copyright line. Each way is a pattern with a weight;
+candidates are scored over the whole document and the best is kept.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+
+from policykg.ingest.extract import Fact, _lit
+from policykg.ingest.lexicon import Lexicon
+from policykg.ingest.structure import Document, Sentence
+
+_WORD = r"(?:[A-Z0-9][\w'’!+.-]*|&|of|and|de|du|la|le|der|und|for|the|by|[a-z]+[A-Z][\w]*)"
+_SUFFIX = (r"(?:,?\s+(?:Inc|LLC|L\.L\.C|Ltd|Limited|Corp|Corporation|Co|Company|GmbH|AG|S\.?A|S\.?L|S\.?p\.?A|SAS|SARL|"
+           r"B\.?V|N\.?V|Pty\.?\s+Ltd|Pty|PLC|plc|LLP|LP|AB|Oy|AS|ApS|K\.?K|Pte\.?\s+Ltd|Pvt\.?\s+Ltd|Private Limited|"
+           r"FZE|FZ-LLC|srl|S\.r\.l|Ltda|Holdings|Group)\.?)")
+NAME = rf"(?P<name>[A-Z0-9][\w'’!+.&-]*(?:\s+{_WORD}){{0,6}}?{_SUFFIX}?)"
+
+# (regex, weight): the name group is the candidate
+_PATTERNS: list[tuple[re.Pattern[str], float]] = [(re.compile(p), w) for p, w in (
+    (rf"\b(?:refers? to|means)\s+{NAME}(?=\s*[,.;(]|\s*$|\s+(?:located|with|a\s|an\s|registered|having|whose|at\s))", 6.0),
+    (rf"{NAME}\s*\(\s*(?:collectively,?\s*|hereinafter(?: referred to as)?,?\s*|also )?(?:the\s+)?[\"“'‘]?\s*(?:we|us|our|the Company|Company|[A-Z]\w+)[\"”'’,]", 5.0),
+    (rf"\b(?:[Ww]e|[Uu]s),?\s+{NAME}\s*(?:\(|,)", 5.0),
+    (rf"{NAME}\s+built the\b", 6.0),
+    (rf"\b(?:created|developed|provided|operated|published|owned|run|offered|maintained|managed)\s+by\s+{NAME}", 4.0),
+    (rf"{NAME}\s+(?:is|acts as|will be|shall be|remains|is the)\s+(?:the\s+)?(?:data\s+)?controller\b", 7.0),
+    (rf"\b(?:data\s+)?controller\s+(?:is|of your (?:personal )?(?:data|information) is|will be|:)\s+{NAME}", 7.0),
+    (rf"\b(?:privacy (?:notice|policy|statement)|policy) of\s+{NAME}", 4.0),
+    (rf"\b(?:how|that|which)\s+{NAME}\s+(?:collects|protects|uses|processes|treats|handles|manages|employs|gathers)\b", 4.0),
+    (rf"\b(?:At|Welcome to)\s+{NAME},?\s+(?:we|our)\b", 4.0),
+    (rf"^{NAME}\s+(?:is committed|respects|understands|values|has adopted|collects|takes|cares|recognizes|recognises|knows|operates|provides|is a\b|is an\b)", 4.0),
+    (rf"\b(?:important to|activities by|services of|websites? of|owned by)\s+{NAME}", 3.0),
+    (rf"©\s*(?:\d{{4}}(?:\s*[-–]\s*\d{{4}})?\s*)?{NAME}", 2.0),
+    (rf"\bCopyright\s+(?:©\s*)?(?:\d{{4}}(?:\s*[-–]\s*\d{{4}})?\s*)?{NAME}", 2.0),
+)]
+_TITLE = re.compile(rf"^(?:(?:the|The)\s+)?{NAME}\s*(?:['’]s\s+)?(?:[-–:|]\s*)?(?:Online\s+|Website\s+|Global\s+|App\s+)?(?:Privacy|Data Protection)\b")
+_TITLE_AFTER = re.compile(rf"^(?:Privacy (?:Policy|Notice|Statement))\s*(?:[-–:|]|for|of)\s*{NAME}\s*$")
+_GENERIC = re.compile(
+    r"^(?:we|us|our|the|this|these|that|company|the company|privacy|privacy policy|policy|service|services|app|application|"
+    r"website|site|user|users|you|your|personal|data|information|it|its|in|if|for|all|any|as|at|by|on|to|when|where|"
+    r"effective|last|updated|introduction|general|contact|terms|notice|developer|owner|controller|an?|one|google|apple|"
+    r"facebook|european|eu|gdpr|california|united states|usa|children|cookies?|article|section|chapter|part|note|"
+    r"mobile|android|ios|iphone|ipad|free|ad supported|open source|page|home|menu|login|sign in|welcome|hello|dear|"
+    r"please|important|disclaimer|definitions?|interpretation|summary|overview|[ivx]+|\d+|[a-z])$", re.I)
+_TRIM = re.compile(r"^(?:the|The)\s+(?=[A-Z])|[\s,.;:'\"“”‘’]+$")
+
+
+def _clean(name: str) -> str | None:
+    name = re.sub(r"\s+", " ", name).strip()
+    name = _TRIM.sub("", name).strip()
+    name = re.sub(r"\s+(?:and its|and our|its|our|and)$", "", name)
+    if not name or len(name) > 70 or len(name) < 2:
+        return None
+    if _GENERIC.match(name):
+        return None
+    words = name.split()
+    if all(_GENERIC.match(w) for w in words):
+        return None
+    if re.search(r"\b(?:Privacy|Policy|Terms|Cookie|Notice|Statement|Agreement|Effective|Updated)\b", name):
+        return None
+    return name
+
+
+def _candidates(doc: Document) -> Counter[str]:
+    scores: Counter[str] = Counter()
+    for s in doc.sentences[:400]:
+        text = s.text
+        for regex, weight in _PATTERNS:
+            for m in regex.finditer(text):
+                name = _clean(m.group("name"))
+                if name:
+                    scores[name] += weight
+    titles = [doc.source.title] if doc.source.title else []
+    titles += [doc.text[b.start:b.end] for b in doc.blocks[:6] if b.kind in ("heading", "paragraph")]
+    for title in titles:
+        for regex in (_TITLE, _TITLE_AFTER):
+            m = regex.match(title.strip()) if title else None
+            if m:
+                name = _clean(m.group("name"))
+                if name:
+                    scores[name] += 3.0
+    return scores
+
+
+def controller_name(doc: Document) -> tuple[str, Sentence | None] | None:
+    """The best-supported controller name and the first sentence that names it."""
+    scores = _candidates(doc)
+    if not scores:
+        return None
+    # names that recur in the text are better supported; a legal suffix is a strong sign
+    for name in list(scores):
+        mentions = doc.text.count(name)
+        scores[name] += min(mentions, 5) * 0.5
+        if re.search(_SUFFIX + r"$", name):
+            scores[name] += 1.5
+    best, score = scores.most_common(1)[0]
+    if score < 3.0:
+        return None
+    evidence = next((s for s in doc.sentences if best in s.text), None)
+    return best, evidence
+
+
+EMAIL = re.compile(r"(?<![\w.+-])([A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24})(?![\w-])")
+_NOT_CONTACT = re.compile(r"^(?:your|you|user|name|email|example|someone|john|jane)@|@(?:example\.(?:com|org|net)|domain\.com|email\.com|yourdomain)", re.I)
+
+
+def contact_emails(doc: Document) -> Iterator[tuple[str, Sentence]]:
+    seen: set[str] = set()
+    for s in doc.sentences:
+        for m in EMAIL.finditer(s.text):
+            email = m.group(1).lower().rstrip(".")
+            if email in seen or _NOT_CONTACT.search(email):
+                continue
+            if re.search(r"\.(?:png|jpe?g|gif|svg|webp)$", email):
+                continue
+            seen.add(email)
+            yield email, s
+
+
+def parties(doc: Document, lex: Lexicon) -> Iterator[Fact]:
+    """Facts for the controller (kind "Controller") and each contact e-mail (kind "ContactPoint")."""
+    found = controller_name(doc)
+    if found:
+        name, sentence = found
+        yield Fact("Controller", sentence, (("dpv:hasName", _lit(name)),))
+    for email, sentence in contact_emails(doc):
+        yield Fact("ContactPoint", sentence, (("pk:email", _lit(email)),))

@@ -1,0 +1,281 @@
+"""Split a policy's text into its structure: headings, list items, table rows, paragraphs, sentences.
+
+The input is the light markup every reader produces (Markdown, or plain text laid out with blank
+lines, short heading lines and bullets). The output is a :class:`Document`: one normalised text
+(inline markup and web noise removed, one block per line pair) and typed spans with character
+offsets into that text. Evidence offsets in the graph refer to this normalised text.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from policykg.ingest.readers import Source
+
+# ------------------------------------------------------------------ the document model
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A heading, list item, table row or paragraph: ``text[start:end]`` of the document."""
+
+    kind: str            # heading | item | row | paragraph
+    start: int
+    end: int
+    level: int           # heading level (1-6), list depth (0-based), else 0
+    headings: tuple[str, ...]   # the headings it stands under, outermost first
+    lead: str | None     # for items and rows: the sentence that introduced the list ("We collect:")
+    line: int            # 1-based line in the source text where the block starts
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A sentence of one block."""
+
+    start: int
+    end: int
+    text: str
+    block: Block
+
+    @property
+    def section(self) -> str | None:
+        return self.block.headings[-1] if self.block.headings else None
+
+
+@dataclass
+class Document:
+    """One policy: its id, its normalised text and the spans read from it."""
+
+    slug: str
+    source: Source
+    text: str
+    blocks: list[Block] = field(default_factory=list)
+    sentences: list[Sentence] = field(default_factory=list)
+
+
+# ------------------------------------------------------------------ inline markup
+
+_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+_LINK = re.compile(r"\[([^\]]*)\]\((?:[^()\s]|\([^)]*\))*(?:\s+\"[^\"]*\")?\)")
+_REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
+_AUTOLINK = re.compile(r"<((?:https?|mailto):[^>\s]+)>")
+_TAG = re.compile(r"</?[a-zA-Z][^>]{0,200}>")
+_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1|(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?!\w)")
+_CODE = re.compile(r"`([^`]*)`")
+_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u3000]+")
+
+
+def strip_inline(line: str) -> tuple[str, int]:
+    """Remove inline Markdown/HTML from one line; return the text and how many characters were link text."""
+    line = _IMAGE.sub("", line)
+    link_chars = 0
+
+    def _link(m: re.Match[str]) -> str:
+        nonlocal link_chars
+        link_chars += len(m.group(1))
+        return m.group(1)
+
+    line = _LINK.sub(_link, line)
+    line = _REF_LINK.sub(_link, line)
+    line = _AUTOLINK.sub(lambda m: m.group(1).removeprefix("mailto:"), line)
+    line = _TAG.sub("", line)
+    line = _CODE.sub(r"\1", line)
+    for _ in range(2):
+        line = _EMPHASIS.sub(lambda m: m.group(2) or m.group(3) or "", line)
+    line = _ESCAPE.sub(r"\1", line)
+    line = line.replace("&nbsp;", " ").replace("&amp;", "&")
+    return _SPACES.sub(" ", line).strip(), link_chars
+
+
+# ------------------------------------------------------------------ block grammar
+
+_ATX = re.compile(r"^\s{0,3}(#{1,6})\s*(.*?)\s*#*\s*$")
+_SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$")
+_BULLET = re.compile(r"^(\s*)(?:[*+\-\u2022\u00b7\u25aa\u25cf\u25e6\u2023\u2013\u2043\u25a0\u25a1\u2219\u27a2\u2713\u2714o]"
+                     r"|\(?\d{1,2}[.)]|\(?[a-zA-Z][.)]|\([ivxIVX]+\)|[ivx]+\))\s+(\S.*)$")
+_NUMBERED_HEADING = re.compile(r"^\s*(?:\d{1,2}(?:\.\d{1,2})*\.?|[A-Z]\.|[IVX]+\.)\s+(\S.*)$")
+_TABLE_ROW = re.compile(r"^\s*\|(.*)\|\s*$")
+_TABLE_RULE = re.compile(r"^\s*\|?[\s:|\-]+\|?\s*$")
+_HR = re.compile(r"^\s*([-*_=])(\s*\1){2,}\s*$")
+_SENTENCE_END = re.compile(r"[.!?;,:)\"'\u201d]$")
+
+
+def _is_plain_heading(line: str, prev_blank: bool, next_line: str | None) -> bool:
+    """A short standalone line with no closing punctuation reads as a heading in plain text."""
+    text = line.strip()
+    if not text or len(text) > 90 or not prev_blank:
+        return False
+    if _SENTENCE_END.search(text) and not text.endswith("?"):
+        return False
+    words = text.split()
+    if len(words) > 12:
+        return False
+    if next_line is not None and next_line.strip() and _BULLET.match(next_line):
+        return not text.endswith(":")
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return False
+    return text[0].isupper() or not text[0].isalpha() or text.isupper()
+
+
+@dataclass
+class _RawBlock:
+    kind: str
+    text: str
+    level: int
+    line: int
+    link_chars: int = 0
+
+
+def _raw_blocks(markup: str, plain: bool) -> list[_RawBlock]:
+    lines = markup.split("\n")
+    blocks: list[_RawBlock] = []
+    para: list[str] = []
+    para_links = 0
+    para_line = 0
+
+    def flush() -> None:
+        nonlocal para, para_links
+        if para:
+            blocks.append(_RawBlock("paragraph", " ".join(para), 0, para_line, para_links))
+        para, para_links = [], 0
+
+    i = 0
+    prev_blank = True
+    while i < len(lines):
+        raw = lines[i]
+        nxt = lines[i + 1] if i + 1 < len(lines) else None
+        if not raw.strip():
+            flush()
+            prev_blank = True
+            i += 1
+            continue
+        if _HR.match(raw) and not (para and _SETEXT.match(raw)):
+            flush()
+            prev_blank = True
+            i += 1
+            continue
+        m = _ATX.match(raw)
+        if m and m.group(2):
+            flush()
+            text, links = strip_inline(m.group(2))
+            blocks.append(_RawBlock("heading", text, len(m.group(1)), i + 1, links))
+            prev_blank, i = True, i + 1
+            continue
+        if nxt is not None and _SETEXT.match(nxt) and not para and raw.strip() and not _BULLET.match(raw):
+            text, links = strip_inline(raw)
+            blocks.append(_RawBlock("heading", text, 1 if nxt.strip().startswith("=") else 2, i + 1, links))
+            prev_blank, i = True, i + 2
+            continue
+        t = _TABLE_ROW.match(raw)
+        if t:
+            flush()
+            if not _TABLE_RULE.match(raw):
+                cells = [strip_inline(c)[0] for c in t.group(1).split("|")]
+                cells = [c for c in cells if c]
+                if cells:
+                    blocks.append(_RawBlock("row", "; ".join(cells), 0, i + 1))
+            prev_blank, i = False, i + 1
+            continue
+        if plain and not para and _NUMBERED_HEADING.match(raw) and _is_plain_heading(raw, prev_blank, nxt) \
+                and (nxt is None or not nxt.strip()):
+            text, links = strip_inline(_NUMBERED_HEADING.match(raw).group(1))
+            blocks.append(_RawBlock("heading", text, 2, i + 1, links))
+            prev_blank, i = True, i + 1
+            continue
+        b = _BULLET.match(raw)
+        if b and not (para and not prev_blank and b.group(1) == "" and raw.lstrip()[0] == "o"):
+            flush()
+            depth = len(b.group(1).expandtabs(4)) // 2
+            item_lines = [b.group(2)]
+            j = i + 1
+            # continuation lines of the item (indented, not a new bullet)
+            while j < len(lines) and lines[j].strip() and lines[j].startswith((" ", "\t")) \
+                    and not _BULLET.match(lines[j]) and not _ATX.match(lines[j]):
+                item_lines.append(lines[j].strip())
+                j += 1
+            text, links = strip_inline(" ".join(item_lines))
+            if text:
+                blocks.append(_RawBlock("item", text, depth, i + 1, links))
+            prev_blank, i = False, j
+            continue
+        if plain and not para and _is_plain_heading(raw, prev_blank, nxt):
+            next_blank = nxt is None or not nxt.strip() or bool(_BULLET.match(nxt))
+            if next_blank or len(raw.split()) <= 8:
+                text, links = strip_inline(raw)
+                numbered = _NUMBERED_HEADING.match(text)
+                blocks.append(_RawBlock("heading", numbered.group(1) if numbered else text, 2, i + 1, links))
+                prev_blank, i = True, i + 1
+                continue
+        text, links = strip_inline(raw)
+        if text:
+            if not para:
+                para_line = i + 1
+            para.append(text)
+            para_links += links
+        prev_blank = False
+        i += 1
+    flush()
+    return blocks
+
+
+def _is_noise(block: _RawBlock) -> bool:
+    """Navigation, link lists and buttons that pages carry around the policy."""
+    text = block.text
+    if not text or not any(c.isalnum() for c in text):
+        return True
+    if block.link_chars and block.link_chars >= 0.8 * len(text) and len(text) < 120 and block.kind != "heading":
+        return True
+    return False
+
+
+# ------------------------------------------------------------------ sentences
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence offsets within ``text`` (blingfire's finite-state splitter, which keeps "Sec. 4.2" together)."""
+    if len(text) < 30 or not re.search(r"[.!?]\s+\S", text):
+        return [(0, len(text))]
+    from blingfire import text_to_sentences_and_offsets
+
+    _, offsets = text_to_sentences_and_offsets(text)
+    spans = [(s, e) for s, e in offsets if e > s]
+    return spans or [(0, len(text))]
+
+
+# ------------------------------------------------------------------ the stage
+
+def build_document(slug: str, source: Source) -> Document:
+    """Turn a :class:`Source` into a :class:`Document` with blocks and sentences."""
+    plain = source.format in ("text", "pdf")
+    raw = [b for b in _raw_blocks(source.text, plain) if not _is_noise(b)]
+    parts: list[str] = []
+    doc = Document(slug=slug, source=source, text="")
+    offset = 0
+    heading_stack: list[tuple[int, str]] = []
+    lead: str | None = None
+    last_sentence: str | None = None
+    for rb in raw:
+        if rb.kind == "heading":
+            while heading_stack and heading_stack[-1][0] >= rb.level:
+                heading_stack.pop()
+        headings = tuple(h for _, h in heading_stack)
+        if rb.kind in ("item", "row"):
+            block_lead = lead
+        else:
+            block_lead = None
+        block = Block(rb.kind, offset, offset + len(rb.text), rb.level, headings, block_lead, rb.line)
+        doc.blocks.append(block)
+        spans = [(0, len(rb.text))] if rb.kind == "heading" else split_sentences(rb.text)
+        for s, e in spans:
+            doc.sentences.append(Sentence(offset + s, offset + e, rb.text[s:e], block))
+            last_sentence = rb.text[s:e]
+        if rb.kind == "heading":
+            heading_stack.append((rb.level, rb.text))
+            lead = None
+        elif rb.kind == "paragraph":
+            lead = last_sentence
+        parts.append(rb.text)
+        offset += len(rb.text) + 2
+    doc.text = "\n\n".join(parts)
+    return doc

@@ -1,0 +1,162 @@
+"""The policykg command line: a thin layer over the library.
+
+Each command parses its options, calls one library function and turns policykg's own exceptions
+into a message on stderr and an exit status (0 ok, 1 some input failed or findings, 2 usage or
+input errors). Heavy imports happen inside the commands, so `policykg query` starts quickly.
+"""
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from policykg.errors import PolicyKGError
+
+
+def store_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--store", "store_path", type=click.Path(path_type=Path), default=None,
+                        help="Store directory (default: $POLICYKG_STORE, else ./policykg-store).")(func)
+
+
+def reports_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn policykg's own errors into a clean message and exit status 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except PolicyKGError as exc:
+            click.echo(f"policykg: {exc}", err=True)
+            sys.exit(2)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="policykg")
+def main() -> None:
+    """policykg: privacy policies in, a W3C DPV knowledge graph out, canned questions answered.
+
+    \b
+    policykg ingest examples/ --store kg
+    policykg query merger-transfer-without-consent --store kg
+    """
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@store_option
+@click.option("--quiet", "-q", is_flag=True, help="Print only failures.")
+@reports_errors
+def ingest(paths: tuple[Path, ...], store_path: Path | None, quiet: bool) -> None:
+    """Ingest policy files and folders (.txt .md .html .htm .pdf) into the store.
+
+    One named graph per policy; ingesting a file again replaces its graph. A file that cannot be
+    read is reported and the rest of the batch still goes in; the exit status is 1 if any failed.
+
+    \b
+    Example: policykg ingest examples/ --store kg
+    """
+    from policykg.ingest.pipeline import find_files, ingest as run_ingest
+    from policykg.store import open_store
+
+    missing = [p for p in paths if not p.exists()]
+    for p in missing:
+        click.echo(f"policykg: {p}: no such file or directory", err=True)
+    existing = [p for p in paths if p.exists()]
+    store = open_store(store_path)
+    files = list(find_files(existing))
+    failures: list[str] = []
+
+    def note(path: Path, error: Exception | None) -> None:
+        if error is not None:
+            failures.append(str(error))
+            click.echo(f"policykg: skipped {error}", err=True)
+
+    show_bar = sys.stderr.isatty() and len(files) > 20 and not quiet
+    if show_bar:
+        with click.progressbar(length=len(files), label="Ingesting", file=sys.stderr) as bar:
+            def step(path: Path, error: Exception | None) -> None:
+                note(path, error)
+                bar.update(1)
+            report = run_ingest(files, store, on_document=step)
+    else:
+        report = run_ingest(files, store, on_document=note)
+    if not quiet:
+        triples = sum(n for _, _, n in report.stored)
+        click.echo(f"Ingested {len(report.stored)} of {len(files)} files ({triples} quads) into "
+                   f"{store_path or 'the default store'}; {len(report.failed)} failed.")
+    if report.failed or missing:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("name")
+@store_option
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True,
+              help="json is W3C SPARQL 1.1 Query Results JSON.")
+@click.option("--param", "params", multiple=True, metavar="KEY=VALUE",
+              help="Bind a declared parameter, e.g. --param policy=ntropic (repeatable).")
+@click.option("--evidence", is_flag=True, help="Add the sentence and section each answer was read from.")
+@reports_errors
+def query(name: str, store_path: Path | None, fmt: str, params: tuple[str, ...], evidence: bool) -> None:
+    """Answer a canned question by NAME, or run a SPARQL FILE.rq.
+
+    \b
+    Examples:
+      policykg query merger-transfer-without-consent --store kg
+      policykg query data-collected --param policy=lumen-analytics --evidence
+      policykg query rights --format json
+    """
+    from policykg.errors import QueryError
+    from policykg.output import render
+    from policykg.queries import resolve
+    from policykg.query import run_local
+    from policykg.store import open_store
+
+    canned = resolve(name)
+    bound: dict[str, str] = {}
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise QueryError(f"--param expects KEY=VALUE, got {item!r}")
+        bound[key.strip()] = value.strip()
+    store = open_store(store_path, read_only=True)
+    results = run_local(store, canned, bound, evidence=evidence)
+    click.echo(render(results, fmt))
+
+
+@main.command("queries")
+def list_queries() -> None:
+    """List the canned questions with their descriptions."""
+    from policykg.queries import catalogue
+
+    entries = catalogue()
+    width = max(len(n) for n in entries)
+    for name, q in entries.items():
+        click.echo(f"{name.ljust(width)}  {q.description}")
+
+
+@main.command()
+@click.argument("policy")
+@store_option
+@reports_errors
+def explain(policy: str, store_path: Path | None) -> None:
+    """Print what was read from one POLICY (slug or IRI), grouped by topic, each fact with its sentence.
+
+    \b
+    Example: policykg explain brightpath-learning --store kg
+    """
+    from policykg.explain import explain_policy
+    from policykg.store import open_store
+
+    store = open_store(store_path, read_only=True)
+    click.echo(explain_policy(store, policy))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+"""Run canned questions on a store, bind their parameters, and attach the evidence behind each row."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from policykg.errors import QueryError
+from policykg.queries import CannedQuery, expand_value
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+
+EVIDENCE_COLUMNS = ("sentence", "section")
+
+_EVIDENCE_QUERY = """
+PREFIX pk: <https://w3id.org/policykg/ns#>
+PREFIX oa: <http://www.w3.org/ns/oa#>
+SELECT ?fact ?sentence ?section WHERE {
+  GRAPH ?g { ?fact pk:evidence ?ev . ?ev oa:exact ?sentence . OPTIONAL { ?ev pk:section ?section } }
+}"""
+
+
+@dataclass
+class Results:
+    """Rows of a SELECT answer; a missing binding is None."""
+
+    columns: list[str]
+    rows: list[dict[str, Term | None]] = field(default_factory=list)
+
+
+def bind_params(query: CannedQuery, params: dict[str, str]) -> dict[ox.Variable, Term]:
+    """Parameter values as query substitutions; unknown names are an error that lists the known ones."""
+    declared = {p.name: p for p in query.params}
+    bound: dict[ox.Variable, Term] = {}
+    for key, value in params.items():
+        if key not in declared:
+            known = ", ".join(declared) or "none"
+            raise QueryError(f"query {query.name!r} has no parameter {key!r} (its parameters: {known})")
+        kind, text = expand_value(declared[key].kind, value)
+        bound[ox.Variable(key)] = ox.NamedNode(text) if kind == "iri" else ox.Literal(text)
+    return bound
+
+
+def run_local(store: ox.Store, query: CannedQuery, params: dict[str, str] | None = None, *,
+              evidence: bool = False) -> Results:
+    """Run a canned query on the embedded store; parameters are bound as values, never pasted as text."""
+    substitutions = bind_params(query, params or {})
+    try:
+        solutions = store.query(query.text, substitutions=substitutions or None)
+    except SyntaxError as exc:
+        raise QueryError(f"{query.name}: the SPARQL does not parse: {exc}") from exc
+    if not isinstance(solutions, ox.QuerySolutions):
+        raise QueryError(f"{query.name}: only SELECT queries are answered as tables")
+    variables = [v.value for v in solutions.variables]
+    rows = [{name: solution[name] for name in variables} for solution in solutions]
+    results = Results(variables, rows)
+    if evidence:
+        attach_evidence(results, lambda facts: _evidence_local(store, facts))
+    return shape(results, query, evidence=evidence)
+
+
+def _evidence_local(store: ox.Store, facts: list[ox.NamedNode]) -> dict[str, tuple[str, str | None]]:
+    found: dict[str, tuple[str, str | None]] = {}
+    for fact in facts:
+        for s in store.query(_EVIDENCE_QUERY, substitutions={ox.Variable("fact"): fact}):
+            section = s["section"]
+            found.setdefault(fact.value, (s["sentence"].value, section.value if section is not None else None))
+    return found
+
+
+def attach_evidence(results: Results, lookup) -> None:
+    """Add ``sentence`` and ``section`` to each row, from the row's hidden ``fact``."""
+    facts = sorted({row["fact"].value for row in results.rows if isinstance(row.get("fact"), ox.NamedNode)})
+    found = lookup([ox.NamedNode(f) for f in facts]) if facts else {}
+    for row in results.rows:
+        fact = row.get("fact")
+        sentence, section = found.get(fact.value, (None, None)) if isinstance(fact, ox.NamedNode) else (None, None)
+        row["sentence"] = ox.Literal(sentence) if sentence is not None else None
+        row["section"] = ox.Literal(section) if section is not None else None
+    results.columns += [c for c in EVIDENCE_COLUMNS if c not in results.columns]
+
+
+def shape(results: Results, query: CannedQuery, *, evidence: bool) -> Results:
+    """Drop hidden columns and the duplicate rows they leave (kept with --evidence: one row per sentence)."""
+    hidden = set(query.hidden)
+    columns = [c for c in results.columns if c not in hidden]
+    rows: list[dict[str, Term | None]] = []
+    seen: set[tuple[object, ...]] = set()
+    for row in results.rows:
+        kept = {c: row.get(c) for c in columns}
+        key = tuple(_key(kept[c]) for c in columns)
+        if key in seen:
+            continue
+        seen.add(key)
+        rows.append(kept)
+    return Results(columns, rows)
+
+
+def _key(term: Term | None) -> object:
+    return None if term is None else (type(term).__name__, str(term))

@@ -1,0 +1,126 @@
+"""The canned questions: one SPARQL file each, with a comment header, run on any store.
+
+Header lines (before the query) are ``# key: value``:
+
+- ``title``, ``question``: what the query answers, for people;
+- ``columns``: the answer columns, space separated (always starting with ``policy``);
+- ``param``: ``NAME KIND description`` (KIND is ``policy``, ``iri`` or ``literal``), one line each:
+  a variable ``?NAME`` of the query that the caller may bind (never pasted into the text);
+- ``hidden``: columns the query selects for internal use (``fact``: the fact behind a row, which
+  ``--evidence`` turns into its sentence and section) and that are not shown.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from policykg.errors import QueryError
+
+PREFIXES = {
+    "pk": "https://w3id.org/policykg/ns#",
+    "dpv": "https://w3id.org/dpv#",
+    "pd": "https://w3id.org/dpv/pd#",
+    "eu-gdpr": "https://w3id.org/dpv/legal/eu/gdpr#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "oa": "http://www.w3.org/ns/oa#",
+    "dct": "http://purl.org/dc/terms/",
+}
+POLICY_BASE = "https://w3id.org/policykg/policy/"
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    kind: str            # policy | iri | literal
+    description: str
+
+
+@dataclass(frozen=True)
+class CannedQuery:
+    name: str
+    title: str
+    question: str
+    columns: tuple[str, ...]
+    params: tuple[Param, ...]
+    hidden: tuple[str, ...]
+    text: str
+
+    @property
+    def description(self) -> str:
+        return self.question or self.title
+
+
+_HEADER = re.compile(r"^#\s*([a-z]+)\s*:\s*(.*?)\s*$")
+
+
+def parse_query(name: str, text: str) -> CannedQuery:
+    """Parse a ``.rq`` file's header; raise :class:`QueryError` when a required key is missing."""
+    fields: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            if line.strip():
+                break
+            continue
+        m = _HEADER.match(line)
+        if m:
+            fields.setdefault(m.group(1), []).append(m.group(2))
+    params = []
+    for spec in fields.get("param", []):
+        parts = spec.split(None, 2)
+        if len(parts) < 2 or parts[1] not in ("policy", "iri", "literal"):
+            raise QueryError(f"{name}.rq: bad param line {spec!r} (expected: NAME policy|iri|literal description)")
+        params.append(Param(parts[0], parts[1], parts[2] if len(parts) > 2 else ""))
+    columns = tuple((fields.get("columns") or [""])[0].split())
+    return CannedQuery(name=name, title=(fields.get("title") or [""])[0], question=(fields.get("question") or [""])[0],
+                       columns=columns, params=tuple(params), hidden=tuple((fields.get("hidden") or [""])[0].split()),
+                       text=text)
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> dict[str, CannedQuery]:
+    """All canned queries shipped with policykg, by name."""
+    root = resources.files("policykg.queries")
+    found = {}
+    for entry in root.iterdir():
+        if entry.name.endswith(".rq"):
+            name = entry.name[:-3]
+            found[name] = parse_query(name, entry.read_text(encoding="utf-8"))
+    return dict(sorted(found.items()))
+
+
+def resolve(name_or_file: str) -> CannedQuery:
+    """A canned query by name, or a ``.rq`` file given by path."""
+    path = Path(name_or_file)
+    if name_or_file.endswith(".rq") or path.is_file():
+        try:
+            return parse_query(path.stem, path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise QueryError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    queries = catalogue()
+    if name_or_file in queries:
+        return queries[name_or_file]
+    import difflib
+
+    close = difflib.get_close_matches(name_or_file, list(queries), n=1, cutoff=0.4)
+    close += [q for q in queries if name_or_file in q and q not in close][:1]
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    raise QueryError(f"No query {name_or_file!r}.{hint} See `policykg queries`.")
+
+
+def expand_value(kind: str, value: str) -> tuple[str, str]:
+    """A parameter value as ('iri', IRI) or ('literal', text)."""
+    if kind == "policy":
+        if value.startswith(("http://", "https://", "urn:")):
+            return "iri", value
+        return "iri", POLICY_BASE + value
+    if kind == "iri":
+        if value.startswith(("http://", "https://", "urn:")):
+            return "iri", value
+        prefix, sep, local = value.partition(":")
+        if sep and prefix in PREFIXES:
+            return "iri", PREFIXES[prefix] + local
+        raise QueryError(f"{value!r} is not an IRI or a known prefixed name ({', '.join(PREFIXES)})")
+    return "literal", value
