@@ -158,5 +158,22 @@ def explain(policy: str, store_path: Path | None) -> None:
     click.echo(explain_policy(store, policy))
 
 
+# Commands that live in their own modules (validation, endpoints, export); each registers here.
+def _register_commands() -> None:
+    import importlib
+
+    for module in ("policykg.cli_validate", "policykg.cli_remote", "policykg.cli_export"):
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            continue
+        for command in getattr(mod, "COMMANDS", ()):
+            main.add_command(command)
+
+
+_register_commands()
+
 if __name__ == "__main__":
     main()
