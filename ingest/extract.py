@@ -78,8 +78,8 @@ class Reader:
             if at >= 0:
                 cut = max(cut, at + len(marker))
         clause = window[cut + 1:] if cut >= 0 else window
-        if re.search(r"\b(?:not only|no matter|no longer|whether or not|if you do not|if you don't|unless)\b", clause, re.I):
-            clause = re.sub(r"\b(?:not only|no matter|no longer|whether or not)\b", "", clause, flags=re.I)
+        if re.search(r"\b(?:not only|no matter|no longer|whether or not|if not|if you do not|if you don't|unless)\b", clause, re.I):
+            clause = re.sub(r"\b(?:not only|no matter|no longer|whether or not|if not)\b", "", clause, flags=re.I)
             if re.search(r"\bif you (?:do not|don't)\b", clause, re.I):
                 return False
         return bool(self.lex.cue("negation").search(clause))
@@ -210,22 +210,26 @@ def sale(doc: Document, lex: Lexicon) -> Iterator[Fact]:
         if s.block.kind == "heading":
             continue
         for m in lex.cue("sale").finditer(s.text):
-            tail = s.text[m.start():m.end() + 120]
-            if lex.cue("sale-not-data").match(s.text, m.start()) or lex.cue("sale-not-data").search(s.text[max(0, m.start() - 30):m.end() + 40]):
-                if not lex.cue("sale-object").search(s.text[m.end():m.end() + 60]):
-                    continue
+            if s.text[max(0, m.start() - 1):m.start()] in ("\"", "\u201c", "'", "\u2018"):
+                continue  # a quoted term in a definition: "sell" has the meaning given by the CCPA
+            around = s.text[max(0, m.start() - 40):m.end() + 60]
+            if lex.cue("sale-not-data").search(around):
+                continue
             if r.says("merger", s.text) and not r.negated_at(s.text, m.start()):
                 continue
-            head = s.text[max(0, m.start() - 100):m.start()]
-            if not (lex.cue("sale-object").search(tail) or lex.cue("sale-object").search(head)):
-                continue
-            if re.search(r"\bopt[- ]out of\b[^.]{0,30}$|\bright to\b[^.]{0,40}$|\b(?:definition|defines?|means)\b", head, re.I):
-                continue  # "the right to opt out of the sale": names the practice, does not state it
+            head = s.text[:m.start()]
+            if re.search(r"\b(?:right to|request that we|ask us to|opt[- ]out of|means|definition of)\b", head, re.I):
+                continue  # names the practice (a right, a definition), does not state it
             if re.search(r"\bif (?:we|the company)\b[^.]{0,30}$", head, re.I):
+                continue
+            clause = re.split(r"[;:]|,\s+(?:but|however|and we|although)\b", s.text[m.end():], maxsplit=1)[0][:80]
+            passive = re.search(r"\b(?:is|are|be|been|being|was|were)\s+(?:\w+\s+){0,2}$", head, re.I)
+            obj = lex.cue("sale-object").search(clause) or (
+                passive and lex.cue("sale-object").search(head[-160:]))
+            if not obj:
                 continue
             negated = r.negated_at(s.text, m.start())
             yield Fact("Sale", s, (("pk:modality", PROHIBITED if negated else PERMITTED),))
-            break
 
 
 _DURATION_UNITS = {"day": "D", "week": "W", "month": "M", "year": "Y", "hour": "H"}
@@ -237,6 +241,7 @@ _PERIOD = re.compile(
     r"\b(?:for|up to|within|after|of|maximum of|max(?:imum)?|no (?:longer|more) than|at least|at most|period of|"
     r"not exceeding|exceed|approximately|about|around|least|last|past|than|minimum of|retained|kept|stored)\s+"
     r"(?:a (?:period|maximum|minimum) of\s+|the (?:first|last|past)\s+)?"
+    r"(?:\d{1,4}\s*(?:-|\u2013|to)\s*)?"
     r"(\d{1,4}|" + "|".join(sorted(map(re.escape, _NUMBER_WORDS), key=len, reverse=True)) + r")"
     r"(?:\s*\(\d{1,4}\))?[\s-]*(?:calendar\s+|business\s+|full\s+)?(hour|day|week|month|year)s?\b", re.I)
 _CRITERIA = re.compile(
@@ -244,10 +249,19 @@ _CRITERIA = re.compile(
     r"(?:for )?the (?:period|time|duration) (?:necessary|needed|required|of your|you)|until (?:you|your|the|such|we|it is)|"
     r"while (?:you|your|we)|(?:as|where) (?:required|permitted|necessary|needed) (?:by|under|to)|(?:required|permitted) by (?:applicable )?law|"
     r"reasonably necessary|longer retention period|retention periods?|for the duration|no longer (?:need|necessary|required|needed)|"
-    r"(?:in accordance|consistent) with (?:our|applicable)[^.]{0,20}(?:retention|law)|legal (?:retention|obligations?)|statute of limitations|"
+    r"(?:in accordance|consistent) with (?:our|its|the|applicable)[^.]{0,40}(?:retention|law)|legal (?:retention|obligations?)|statute of limitations|"
     r"(?:then|and then|after which|thereafter)[^.]{0,40}(?:delete|erase|destroy|anonymi[sz])|criteria|determine (?:the|how long))", re.I)
-_INDEFINITE = re.compile(r"\b(?:indefinitely|permanently|forever|in perpetuity|perpetual(?:ly)?|unlimited (?:period|time)|no (?:set|fixed) (?:retention )?period|"
-                         r"for an indefinite)\b", re.I)
+_KEEP = re.compile(r"\b(?:retain|retains|retained|retaining|retention|keep|keeps|kept|keeping|store|stores|stored|storing|"
+                   r"preserve[sd]?|archiv\w*)\b|\b(?:maintain\w*|hold|holds|held|log|logs|logged)\s+(?:\w+\s+){0,3}?"
+                   r"(?:information|data|records?|logs?|details|it|them)\b|\b(?:remain|remains|stay|stays)\s+(?:on (?:record|file)|"
+                   r"in (?:our|the) (?:systems?|records?|databases?|archives?|backups?|servers?))", re.I)
+_DELETE = re.compile(r"\b(?:delete[sd]?|deletion|erase[sd]?|purge[sd]?|destroy(?:s|ed)?|remove[sd]?|anonymi[sz]e[sd]?|expire[sd]?)\b", re.I)
+_INDEFINITE = re.compile(
+    r"\b(?:retain\w*|keep\w*|kept|stor\w+|hold\w*|held|maintain\w*|remain\w*|preserv\w*|archiv\w*)\b[^.;]{0,60}"
+    r"\b(?:indefinitely|permanently|forever|in perpetuity|perpetual(?:ly)?|for an unlimited (?:period|time)|for an indefinite)\b|"
+    r"\b(?:indefinitely|permanently)\s+(?:retain\w*|keep\w*|kept|stor\w+|hold\w*|held|maintain\w*|archiv\w*)\b|"
+    r"\bno (?:set|fixed) (?:retention )?period\b", re.I)
+_NOT_RETENTION = re.compile(r"\b(?:respond|reply|answer) to your request\b|\bright to\b|\byou (?:may|can) (?:request|ask)\b", re.I)
 
 
 def retention(doc: Document, lex: Lexicon) -> Iterator[Fact]:
@@ -255,9 +269,11 @@ def retention(doc: Document, lex: Lexicon) -> Iterator[Fact]:
     for s in doc.sentences:
         if s.block.kind == "heading":
             continue
-        about = r.says("retention", s.text) or (r.heading_says("retention-heading", s) and
-                                                 re.search(r"\b(?:data|information|records?|logs?|it|them|we)\b", s.text, re.I))
-        if not about:
+        keep = _KEEP.search(s.text)
+        delete = _DELETE.search(s.text)
+        if not (keep or delete or r.says("retention", s.text)):
+            continue
+        if _NOT_RETENTION.search(s.text):
             continue
         if r.says("children", s.text) and re.search(r"\b(?:under|below|younger|age)\b", s.text, re.I):
             continue
@@ -275,12 +291,14 @@ def retention(doc: Document, lex: Lexicon) -> Iterator[Fact]:
             yield Fact("Retention", s, (("pk:retentionKind", _lit("period")),
                                         ("pk:duration", _lit(duration, XSD + "duration")), ("pk:modality", PERMITTED)))
             found = True
-        if _INDEFINITE.search(s.text) and not re.search(r"\bnot\b[^.]{0,30}\b(?:indefinitely|permanently|forever)", s.text, re.I):
+        indefinite = _INDEFINITE.search(s.text)
+        if indefinite and not r.negated_at(s.text, indefinite.start() + 1) and not r.negated_at(s.text, indefinite.end()):
             yield Fact("Retention", s, (("pk:retentionKind", _lit("indefinite")), ("pk:modality", PERMITTED)))
             found = True
-        if not found and _CRITERIA.search(s.text) and (r.says("retention", s.text) or r.heading_says("retention-heading", s)):
-            if re.search(r"\b(?:retain|retention|keep|kept|store|stored|hold|held|delete|deleted|erase)", s.text, re.I):
-                yield Fact("Retention", s, (("pk:retentionKind", _lit("criteria")), ("pk:modality", PERMITTED)))
+        criteria = _CRITERIA.search(s.text)
+        near = criteria and any(abs(k.start() - criteria.start()) < 120 for k in _KEEP.finditer(s.text))
+        if not found and keep and near and not r.negated_at(s.text, keep.start()):
+            yield Fact("Retention", s, (("pk:retentionKind", _lit("criteria")), ("pk:modality", PERMITTED)))
 
 
 def cross_border_transfer(doc: Document, lex: Lexicon) -> Iterator[Fact]:
