@@ -391,14 +391,23 @@ def children(doc: Document, lex: Lexicon) -> Iterator[Fact]:
 
 def change_notice(doc: Document, lex: Lexicon) -> Iterator[Fact]:
     r = Reader(lex)
+    previous: Sentence | None = None
     for s in doc.sentences:
         if s.block.kind == "heading":
             continue
-        if not (r.says("change", s.text) or (r.heading_says("change-heading", s) and
+        follows_change = previous is not None and previous.block is s.block and r.says("change", previous.text)
+        previous = s
+        if not (r.says("change", s.text) or ((r.heading_says("change-heading", s) or follows_change) and
                                              re.search(r"\b(?:change|update|modif|revis|amend|post|notify|notice)", s.text, re.I))):
             continue
         for mechanism in ("posting", "direct", "prior"):
-            if r.says(f"change-{mechanism}", s.text):
+            said = [m for m in lex.cue(f"change-{mechanism}").finditer(s.text)
+                    if not re.search(r"\bwithout\s+(?:any\s+|further\s+)?$", s.text[max(0, m.start() - 25):m.start()], re.I)]
+            if mechanism == "direct":
+                # "we will post the changes to notify you": the notice is the posting itself
+                said = [m for m in said if not (m.group(0).lower().startswith("notify")
+                                                and re.search(r"\bpost\w*\b[^.]{0,60}$", s.text[:m.start()], re.I))]
+            if said:
                 yield Fact("ChangeNoticeStatement", s, (("pk:mechanism", _lit(mechanism)),))
 
 
