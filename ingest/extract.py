@@ -370,9 +370,19 @@ def measures(doc: Document, lex: Lexicon) -> Iterator[Fact]:
 
 
 _AGE = re.compile(
-    r"\b(?:under|below|younger than|less than|beneath|over|older than|at least|aged|age of|minimum age(?: of)?|"
-    r"age (?:requirement|limit|threshold) (?:is|of)|(?:the )?age of majority,? (?:which is )?)\s+(?:the\s+age\s+of\s+)?"
-    r"(\d{1,2})\b|\b(\d{1,2})\s*(?:\+|years? (?:of age|old)|or (?:older|over|under|younger))", re.I)
+    r"\b(?P<kind>under|below|younger than|less than|beneath|over|older than|at least|aged|age of|minimum age(?: of)?|"
+    r"age (?:requirement|limit|threshold) (?:is|of)|(?:the )?age of majority,? (?:which is )?)\s+(?:the\s+)?(?:age\s+(?:of\s+)?)?"
+    r"(?P<n1>\d{1,2})\b|\b(?P<n2>\d{1,2})\s*(?P<tail>\+|years? (?:of age|old)(?: or (?:older|over|above|younger|under))?|"
+    r"or (?:older|over|above|younger|under))", re.I)
+
+
+def _threshold(m: re.Match[str]) -> int:
+    """The age a phrase sets as the threshold: "under 13" and "12 or younger" both mean 13."""
+    if m.group("n1"):
+        age = int(m.group("n1"))
+        return age + 1 if m.group("kind").lower() == "older than" else age
+    age = int(m.group("n2"))
+    return age + 1 if re.search(r"younger|under", m.group("tail"), re.I) else age
 
 
 def children(doc: Document, lex: Lexicon) -> Iterator[Fact]:
@@ -381,7 +391,7 @@ def children(doc: Document, lex: Lexicon) -> Iterator[Fact]:
         if not r.says("children", s.text) and not (r.heading_says("children", s) and _AGE.search(s.text)):
             continue
         for m in _AGE.finditer(s.text):
-            age = int(m.group(1) or m.group(2))
+            age = _threshold(m)
             if not 6 <= age <= 21:
                 continue
             if re.search(r"\b(?:days?|months?|weeks?|hours?|percent|%)\b", s.text[m.end():m.end() + 10], re.I):
@@ -411,6 +421,15 @@ def change_notice(doc: Document, lex: Lexicon) -> Iterator[Fact]:
                 yield Fact("ChangeNoticeStatement", s, (("pk:mechanism", _lit(mechanism)),))
 
 
+def _dnt_stance(r: Reader, text: str) -> str:
+    text = re.sub(r"\bdo[- ]not[- ]track\b", "DNT", text, flags=re.I)   # the name must not read as a negation
+    if r.says("dnt-not-honored", text):
+        return "not-honored"
+    if r.says("dnt-honored", text):
+        return "honored"
+    return "mentioned"
+
+
 def do_not_track(doc: Document, lex: Lexicon) -> Iterator[Fact]:
     r = Reader(lex)
     stance: str | None = None
@@ -419,15 +438,11 @@ def do_not_track(doc: Document, lex: Lexicon) -> Iterator[Fact]:
     for i, s in enumerate(sentences):
         if not r.says("dnt", s.text):
             continue
-        scope = s.text
-        if i + 1 < len(sentences) and sentences[i + 1].block is s.block:
-            scope += " " + sentences[i + 1].text
-        if r.says("dnt-not-honored", scope):
-            found = "not-honored"
-        elif r.says("dnt-honored", scope):
-            found = "honored"
-        else:
-            found = "mentioned"
+        found = _dnt_stance(r, s.text)
+        for nxt in sentences[i + 1:i + 3]:   # "Some browsers have DNT features. ... We do not respond to those signals."
+            if found != "mentioned" or nxt.block is not s.block:
+                break
+            found = _dnt_stance(r, nxt.text)
         rank = {"mentioned": 0, "honored": 1, "not-honored": 2}
         if stance is None or rank[found] > rank[stance]:
             stance, evidence = found, s
