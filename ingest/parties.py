@@ -15,19 +15,27 @@ from policykg.ingest.extract import Fact, _lit
 from policykg.ingest.lexicon import Lexicon
 from policykg.ingest.structure import Document, Sentence
 
-_WORD = r"(?:[A-Z0-9][\w'’!+.-]*|&|of|and|de|du|la|le|der|und|for|the|by|[a-z]+[A-Z][\w]*)"
-_SUFFIX = (r"(?:,?\s+(?:Inc|LLC|L\.L\.C|Ltd|Limited|Corp|Corporation|Co|Company|GmbH|AG|S\.?A|S\.?L|S\.?p\.?A|SAS|SARL|"
+_UPPER = "A-Z0-9\u00c0-\u00de\u0100-\u024f"
+_WORD = rf"(?:[{_UPPER}][\w'’!+.-]*|&|of|and|de|du|la|le|der|und|for|the|by|[a-z]+[A-Z][\w]*)"
+_SUFFIX = (r"(?i:,?\s+(?:Inc|LLC|L\.L\.C|Ltd|Limited|Corp|Corporation|Co|Company|GmbH|AG|S\.?A|S\.?L|S\.?p\.?A|SAS|SARL|"
            r"B\.?V|N\.?V|Pty\.?\s+Ltd|Pty|PLC|plc|LLP|LP|AB|Oy|AS|ApS|K\.?K|Pte\.?\s+Ltd|Pvt\.?\s+Ltd|Private Limited|"
            r"FZE|FZ-LLC|srl|S\.r\.l|Ltda|Holdings|Group)\.?)")
-NAME = rf"(?P<name>[A-Z0-9][\w'’!+.&-]*(?:\s+{_WORD}){{0,6}}?{_SUFFIX}?)"
+NAME = rf"(?P<name>[{_UPPER}][\w'’!+.&-]*(?:\s+{_WORD}){{0,6}}?{_SUFFIX}?)"
 
 # (regex, weight): the name group is the candidate
+LAX = r"(?P<name>[^\s(\"“”,;][^()\"“”\n;]{0,70}?)"
+_ALIAS = r"(?:we|us|our|We|Us|Our|the Company|Company|Developer|Service Provider|Provider|Owner|Operator)"
+
 _PATTERNS: list[tuple[re.Pattern[str], float]] = [(re.compile(p), w) for p, w in (
-    (rf"\b(?:refers? to|means)\s+{NAME}(?=\s*[,.;(]|\s*$|\s+(?:located|with|a\s|an\s|registered|having|whose|at\s))", 6.0),
-    (rf"{NAME}\s*\(\s*(?:collectively,?\s*|hereinafter(?: referred to as)?,?\s*|also )?(?:the\s+)?[\"“'‘]?\s*(?:we|us|our|the Company|Company|[A-Z]\w+)[\"”'’,]", 5.0),
+    (rf"\bCompany\s*\([^)]*\)\s*(?i:refers to|means)\s+{LAX}\s*(?:[,;(]|\.?\s*$|\.\s)", 8.0),
+    (rf"^{LAX}\s+built the\b", 7.0),
+    (rf"\bby\s+{LAX}\s*\((?:hereby |hereinafter )?(?:referred to as |called )?(?:the )?[\"“]?(?:Service Provider|Developer|Company|Provider|Owner)", 7.0),
+    (rf"\b(?i:refers? to|means)\s+{NAME}(?=\s*[,.;(]|\s*$|\s+(?:located|with|a\s|an\s|registered|having|whose|at\s))", 6.0),
+    (rf"{NAME}\s*\(\s*(?:collectively,?\s*|hereinafter(?: referred to as)?,?\s*|also )?(?:the\s+)?[\"“'‘]?\s*(?:[A-Z][\w.]*(?:\s+[\w.]+){{0,3}}[\"”'’]?,?\s*(?:and|or)?\s*[\"“'‘]?)?{_ALIAS}[\"”'’,]", 5.0),
+    (rf"{NAME}\s*\(\s*(?:collectively,?\s*|hereinafter(?: referred to as)?,?\s*)?(?:the\s+)?[\"“'‘]\s*[A-Z]\w+[\"”'’,]", 1.5),
     (rf"\b(?:[Ww]e|[Uu]s),?\s+{NAME}\s*(?:\(|,)", 5.0),
     (rf"{NAME}\s+built the\b", 6.0),
-    (rf"\b(?:created|developed|provided|operated|published|owned|run|offered|maintained|managed)\s+by\s+{NAME}", 4.0),
+    (rf"\b(?:[Ss]ervice|SERVICE|[Aa]pp|[Aa]pplication|[Ww]ebsite|[Ss]ite|[Pp]latform|[Gg]ame|[Ss]oftware|[Pp]olicy|[Ss]ervices)\b[^.]{{0,40}}\b(?:created|developed|provided|operated|published|owned|run|offered|maintained|managed)\s+by\s+(?:an?\s+\w+\s+(?:entity|company|corporation|business)\s*)?\(?{NAME}", 4.0),
     (rf"{NAME}\s+(?:is|acts as|will be|shall be|remains|is the)\s+(?:the\s+)?(?:data\s+)?controller\b", 7.0),
     (rf"\b(?:data\s+)?controller\s+(?:is|of your (?:personal )?(?:data|information) is|will be|:)\s+{NAME}", 7.0),
     (rf"\b(?:privacy (?:notice|policy|statement)|policy) of\s+{NAME}", 4.0),
@@ -38,7 +46,8 @@ _PATTERNS: list[tuple[re.Pattern[str], float]] = [(re.compile(p), w) for p, w in
     (rf"©\s*(?:\d{{4}}(?:\s*[-–]\s*\d{{4}})?\s*)?{NAME}", 2.0),
     (rf"\bCopyright\s+(?:©\s*)?(?:\d{{4}}(?:\s*[-–]\s*\d{{4}})?\s*)?{NAME}", 2.0),
 )]
-_TITLE = re.compile(rf"^(?:(?:the|The)\s+)?{NAME}\s*(?:['’]s\s+)?(?:[-–:|]\s*)?(?:Online\s+|Website\s+|Global\s+|App\s+)?(?:Privacy|Data Protection)\b")
+_TITLE = re.compile(rf"^(?:(?:the|The)\s+)?{NAME}\s*(?:['’]s\s+)?(?:[-–:|]\s*)?(?i:Online\s+|Website\s+|Global\s+|App\s+)?(?i:Privacy|Data Protection)\b")
+_OWNER_HEADING = re.compile(r"^(?:(?:the\s+)?owner(?: and (?:data )?controller)?|(?:the\s+)?(?:data\s+)?controller|who we are|about us|imprint|impressum)\s*:?\s*$", re.I)
 _TITLE_AFTER = re.compile(rf"^(?:Privacy (?:Policy|Notice|Statement))\s*(?:[-–:|]|for|of)\s*{NAME}\s*$")
 _GENERIC = re.compile(
     r"^(?:we|us|our|the|this|these|that|company|the company|privacy|privacy policy|policy|service|services|app|application|"
@@ -46,7 +55,8 @@ _GENERIC = re.compile(
     r"effective|last|updated|introduction|general|contact|terms|notice|developer|owner|controller|an?|one|google|apple|"
     r"facebook|european|eu|gdpr|california|united states|usa|children|cookies?|article|section|chapter|part|note|"
     r"mobile|android|ios|iphone|ipad|free|ad supported|open source|page|home|menu|login|sign in|welcome|hello|dear|"
-    r"please|important|disclaimer|definitions?|interpretation|summary|overview|[ivx]+|\d+|[a-z])$", re.I)
+    r"please|important|disclaimer|definitions?|interpretation|summary|overview|service provider|provider|operator|"
+    r"the service|the application|the app|the website|[ivx]+|\d+|[a-z])$", re.I)
 _TRIM = re.compile(r"^(?:the|The)\s+(?=[A-Z])|[\s,.;:'\"“”‘’]+$")
 
 
@@ -54,6 +64,7 @@ def _clean(name: str) -> str | None:
     name = re.sub(r"\s+", " ", name).strip()
     name = _TRIM.sub("", name).strip()
     name = re.sub(r"\s+(?:and its|and our|its|our|and)$", "", name)
+    name = re.sub(r"^(?:[\d.]+\s+)+(?=[A-Za-z])", "", name)   # a date's year or a section number run into the name
     if not name or len(name) > 70 or len(name) < 2:
         return None
     if _GENERIC.match(name):
@@ -75,6 +86,12 @@ def _candidates(doc: Document) -> Counter[str]:
                 name = _clean(m.group("name"))
                 if name:
                     scores[name] += weight
+    for i, block in enumerate(doc.blocks[:-1]):
+        if block.kind == "heading" and _OWNER_HEADING.search(doc.text[block.start:block.end]):
+            following = doc.text[doc.blocks[i + 1].start:doc.blocks[i + 1].end]
+            name = _clean(re.split(r"[,;\n]| - ", following)[0]) if len(following) < 200 else None
+            if name and len(name.split()) <= 8:
+                scores[name] += 6.0
     titles = [doc.source.title] if doc.source.title else []
     titles += [doc.text[b.start:b.end] for b in doc.blocks[:6] if b.kind in ("heading", "paragraph")]
     for title in titles:

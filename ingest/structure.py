@@ -57,6 +57,7 @@ class Document:
 
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _LINK = re.compile(r"\[([^\]]*)\]\((?:[^()\s]|\([^)]*\))*(?:\s+\"[^\"]*\")?\)")
+_MAILTO = re.compile(r"\[([^\]]*)\]\(mailto:([^)\s?]+)(?:\?[^)]*)?\)")
 _REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
 _AUTOLINK = re.compile(r"<((?:https?|mailto):[^>\s]+)>")
 _TAG = re.compile(r"</?[a-zA-Z][^>]{0,200}>")
@@ -76,6 +77,7 @@ def strip_inline(line: str) -> tuple[str, int]:
         link_chars += len(m.group(1))
         return m.group(1)
 
+    line = _MAILTO.sub(lambda m: m.group(1) if m.group(2).lower() in m.group(1).lower() else f"{m.group(1)} ({m.group(2)})", line)
     line = _LINK.sub(_link, line)
     line = _REF_LINK.sub(_link, line)
     line = _AUTOLINK.sub(lambda m: m.group(1).removeprefix("mailto:"), line)

@@ -102,8 +102,11 @@ def ingest(paths: tuple[Path, ...], store_path: Path | None, quiet: bool) -> Non
 @click.option("--param", "params", multiple=True, metavar="KEY=VALUE",
               help="Bind a declared parameter, e.g. --param policy=ntropic (repeatable).")
 @click.option("--evidence", is_flag=True, help="Add the sentence and section each answer was read from.")
+@click.option("--endpoint", metavar="URL", help="Ask this remote SPARQL endpoint instead of the store "
+              "(e.g. http://127.0.0.1:8890/sparql after `policykg push`).")
 @reports_errors
-def query(name: str, store_path: Path | None, fmt: str, params: tuple[str, ...], evidence: bool) -> None:
+def query(name: str, store_path: Path | None, fmt: str, params: tuple[str, ...], evidence: bool,
+          endpoint: str | None) -> None:
     """Answer a canned question by NAME, or run a SPARQL FILE.rq.
 
     \b
@@ -111,6 +114,7 @@ def query(name: str, store_path: Path | None, fmt: str, params: tuple[str, ...],
       policykg query merger-transfer-without-consent --store kg
       policykg query data-collected --param policy=lumen-analytics --evidence
       policykg query rights --format json
+      policykg query rights --endpoint http://127.0.0.1:8890/sparql
     """
     from policykg.errors import QueryError
     from policykg.output import render
@@ -125,8 +129,13 @@ def query(name: str, store_path: Path | None, fmt: str, params: tuple[str, ...],
         if not sep or not key:
             raise QueryError(f"--param expects KEY=VALUE, got {item!r}")
         bound[key.strip()] = value.strip()
-    store = open_store(store_path, read_only=True)
-    results = run_local(store, canned, bound, evidence=evidence)
+    if endpoint:
+        from policykg.remote import run_remote
+
+        results = run_remote(endpoint, canned, bound, evidence=evidence)
+    else:
+        store = open_store(store_path, read_only=True)
+        results = run_local(store, canned, bound, evidence=evidence)
     click.echo(render(results, fmt))
 
 

@@ -1,0 +1,327 @@
+"""Canned questions on a remote SPARQL 1.1 service, and pushing the store's graphs to one.
+
+Queries go through SPARQLWrapper; their answers come back as :class:`policykg.query.Results` made of
+pyoxigraph terms, so the renderers print them exactly as they print the embedded store's.
+
+Parameters are bound as a ``VALUES`` block of serialized RDF terms put at the start of the query's
+WHERE clause (SPARQLWrapper has no substitutions): the value is an RDF term, never user text pasted
+into the query.
+
+Pushing copies each policy's named graph and the ontology graph with the SPARQL 1.1 Graph Store
+HTTP Protocol (one PUT per graph, so a second push replaces rather than duplicates), or with
+SPARQL UPDATE (DROP SILENT GRAPH + INSERT DATA) where the store has no Graph Store endpoint.
+Basic and digest authentication are negotiated from the server's challenge.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyoxigraph as ox
+
+from policykg.errors import QueryError, StoreError
+from policykg.queries import CannedQuery
+from policykg.query import Results, Term, attach_evidence, bind_params, shape
+
+# Result caps some servers apply silently (Virtuoso's ResultSetMaxRows default is 10000).
+KNOWN_ROW_CAPS = (10000, 100000)
+_EVIDENCE_CHUNK = 100
+_UPDATE_CHUNK = 500
+
+# --- reading SPARQL text -------------------------------------------------------------------------
+
+_UNICODE_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_LEXEMES = re.compile(r'''
+    (?P<comment>\#[^\n]*)
+  | (?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^'\\]|\\.|'(?!''))*\'\'\'
+              |"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+''', re.VERBOSE | re.DOTALL)
+
+
+def unescape(text: str) -> str:
+    """Apply SPARQL's \\u and \\U code point escapes, which hold anywhere in a query, not only in strings."""
+    return _UNICODE_ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
+
+
+def masked(text: str) -> str:
+    """``text`` with comments and string contents blanked and IRIs filled with ``x`` (same length).
+
+    Keywords can then be found with a regular expression without matching words inside strings,
+    comments or IRIs; positions still index the original text.
+    """
+    def blank(m: re.Match[str]) -> str:
+        s = m.group(0)
+        if m.lastgroup == "comment":
+            return " " * len(s)
+        if m.lastgroup == "iri":
+            return "<" + "x" * (len(s) - 2) + ">"
+        return s[0] + " " * (len(s) - 2) + s[-1]
+
+    return _LEXEMES.sub(blank, text)
+
+
+_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+
+
+def with_values(text: str, bound: dict[ox.Variable, Term]) -> str:
+    """The query with ``VALUES (?a ?b) { (term term) }`` at the start of its outer WHERE clause."""
+    if not bound:
+        return text
+    m = _WHERE.search(masked(text))
+    if m is None:
+        raise QueryError("the query has no WHERE { ... } clause to bind parameters in")
+    names = " ".join(f"?{v.value}" for v in bound)
+    values = " ".join(str(t) for t in bound.values())     # N-Triples syntax: a term, never raw text
+    block = f"\n  VALUES ({names}) {{ ({values}) }}\n"
+    return text[: m.end()] + block + text[m.end():]
+
+
+# --- answers as pyoxigraph terms ----------------------------------------------------------------
+
+def term_from_json(binding: dict[str, str]) -> Term:
+    """A SPARQL 1.1 JSON results binding as a pyoxigraph term."""
+    kind, value = binding.get("type"), binding.get("value", "")
+    if kind == "uri":
+        return ox.NamedNode(value)
+    if kind == "bnode":
+        # Stores name blank nodes freely (Virtuoso: nodeID://b1234); keep them distinct and valid.
+        return ox.BlankNode(hashlib.sha1(value.encode()).hexdigest()[:16])
+    if kind in ("literal", "typed-literal"):
+        if binding.get("xml:lang"):
+            return ox.Literal(value, language=binding["xml:lang"])
+        datatype = binding.get("datatype")
+        return ox.Literal(value, datatype=ox.NamedNode(datatype)) if datatype else ox.Literal(value)
+    raise QueryError(f"the endpoint returned a binding of unknown type {kind!r}")
+
+
+def results_from_json(data: dict[str, Any]) -> Results:
+    try:
+        columns = list(data["head"]["vars"])
+        rows = [{c: (term_from_json(b[c]) if c in b else None) for c in columns}
+                for b in data["results"]["bindings"]]
+    except (KeyError, TypeError) as exc:
+        raise QueryError(f"the endpoint's answer is not SPARQL 1.1 JSON results (missing {exc})") from exc
+    return Results(columns, rows)
+
+
+# --- talking to an endpoint ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Credentials:
+    user: str
+    password: str
+
+
+def _sparql(url: str, text: str, credentials: Credentials | None, timeout: float) -> tuple[dict[str, Any], dict[str, str]]:
+    """Send a query or update with SPARQLWrapper; basic auth first, digest if the server asks for it."""
+    from SPARQLWrapper import BASIC, DIGEST, JSON, POST, SPARQLWrapper
+    from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException, Unauthorized
+
+    def attempt(auth: str) -> tuple[dict[str, Any], dict[str, str]]:
+        client = SPARQLWrapper(url)
+        client.setQuery(text)
+        client.setMethod(POST)
+        client.setReturnFormat(JSON)
+        client.setTimeout(int(timeout))
+        if credentials is not None:
+            client.setHTTPAuth(auth)
+            client.setCredentials(credentials.user, credentials.password)
+        response = client.query()
+        headers = {k.lower(): v for k, v in response.info().items()}
+        if client.isSparqlUpdateRequest():
+            response.response.read()
+            return {}, headers
+        return response.convert(), headers
+
+    try:
+        try:
+            return attempt(BASIC)
+        except Unauthorized:
+            if credentials is None:
+                raise
+            return attempt(DIGEST)
+    except Unauthorized as exc:
+        hint = "" if credentials else " (give --user; the password comes from $POLICYKG_PASSWORD or a prompt)"
+        raise QueryError(f"{url} refused the credentials{hint}") from exc
+    except SPARQLWrapperException as exc:
+        raise QueryError(f"{url}: {_first_line(exc)}") from exc
+    except urllib.error.HTTPError as exc:
+        raise QueryError(f"{url} answered HTTP {exc.code}: {_body(exc)}") from exc
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise QueryError(f"cannot reach the SPARQL endpoint {url}: {reason}") from exc
+
+
+def select(url: str, text: str, *, credentials: Credentials | None = None, timeout: float = 60) -> Results:
+    """Run a SELECT on ``url``; a silently truncated answer (a server's row cap) is an error, not a result."""
+    data, headers = _sparql(url, text, credentials, timeout)
+    if "boolean" in data or "results" not in data:
+        raise QueryError(f"{url}: only SELECT queries are answered as tables")
+    results = results_from_json(data)
+    cap = headers.get("x-sparql-maxrows")
+    capped = int(cap) if cap and cap.isdigit() else None
+    n = len(results.rows)
+    if (capped is not None and n >= capped) or (capped is None and n in KNOWN_ROW_CAPS):
+        limit = capped or n
+        raise QueryError(f"{url} cut the answer off at {limit} rows (a server row limit such as Virtuoso's "
+                         f"ResultSetMaxRows); narrow the question with --param or raise that limit")
+    return results
+
+
+def run_remote(url: str, query: CannedQuery, params: dict[str, str] | None = None, *, evidence: bool = False,
+               credentials: Credentials | None = None, timeout: float = 60) -> Results:
+    """Run a canned query on a SPARQL 1.1 endpoint; the answer equals :func:`policykg.query.run_local`'s."""
+    text = with_values(query.text, bind_params(query, params or {}))
+    results = select(url, text, credentials=credentials, timeout=timeout)
+    if evidence:
+        attach_evidence(results, lambda facts: _evidence_remote(url, facts, credentials, timeout))
+    return shape(results, query, evidence=evidence)
+
+
+def _evidence_remote(url: str, facts: list[ox.NamedNode], credentials: Credentials | None,
+                     timeout: float) -> dict[str, tuple[str, str | None]]:
+    from policykg.query import _EVIDENCE_QUERY   # the same lookup the embedded store runs
+
+    found: dict[str, tuple[str, str | None]] = {}
+    for start in range(0, len(facts), _EVIDENCE_CHUNK):
+        chunk = facts[start:start + _EVIDENCE_CHUNK]
+        values = " ".join(str(f) for f in chunk)
+        m = _WHERE.search(masked(_EVIDENCE_QUERY))
+        assert m is not None
+        text = _EVIDENCE_QUERY[: m.end()] + f"\n  VALUES ?fact {{ {values} }}\n" + _EVIDENCE_QUERY[m.end():]
+        for row in select(url, text, credentials=credentials, timeout=timeout).rows:
+            fact, sentence, section = row["fact"], row["sentence"], row["section"]
+            if fact is not None and sentence is not None:
+                found.setdefault(fact.value, (sentence.value, section.value if section is not None else None))
+    return found
+
+
+# --- pushing graphs -----------------------------------------------------------------------------
+
+@dataclass
+class PushReport:
+    """What was pushed: (graph IRI, triples, method) per graph."""
+
+    graphs: list[tuple[str, int, str]] = field(default_factory=list)
+
+    @property
+    def triples(self) -> int:
+        return sum(n for _, n, _ in self.graphs)
+
+
+def graphs_to_push(store: ox.Store, policies: Iterable[str] = ()) -> list[str]:
+    """The policy graphs (all, or the chosen slugs/IRIs) and the ontology graph."""
+    from policykg.ingest.graph import ONTOLOGY_GRAPH, POLICY_BASE
+    from policykg.store import policy_graphs
+
+    available = policy_graphs(store)
+    chosen = [p if p.startswith(("http://", "https://", "urn:")) else POLICY_BASE + p for p in policies]
+    missing = [p for p in chosen if p not in available]
+    if missing:
+        raise StoreError(f"no policy {missing[0]} in the store (it has: "
+                         f"{', '.join(g.removeprefix(POLICY_BASE) for g in available) or 'none'})")
+    ontology = ONTOLOGY_GRAPH.value if isinstance(ONTOLOGY_GRAPH, ox.NamedNode) else str(ONTOLOGY_GRAPH)
+    return (chosen or available) + [ontology]
+
+
+def push(store: ox.Store, *, endpoint: str | None = None, graph_store: str | None = None,
+         credentials: Credentials | None = None, policies: Iterable[str] = (),
+         on_graph: Callable[[str, int, str], None] | None = None, timeout: float = 300) -> PushReport:
+    """Copy the chosen policy graphs and the ontology graph to a remote store.
+
+    With ``graph_store`` each graph is PUT (Graph Store HTTP Protocol); if that URL answers that it
+    has no such service (404, 405, 501) and an ``endpoint`` is given, SPARQL UPDATE is used instead.
+    """
+    if not endpoint and not graph_store:
+        raise QueryError("push needs --endpoint (SPARQL UPDATE) or --graph-store (Graph Store Protocol) or both")
+    report = PushReport()
+    use_gsp = bool(graph_store)
+    for graph in graphs_to_push(store, policies):
+        triples = [q.triple for q in store.quads_for_pattern(None, None, None, ox.NamedNode(graph))]
+        method = "graph-store"
+        if use_gsp:
+            assert graph_store is not None
+            try:
+                _put_graph(graph_store, graph, triples, credentials, timeout)
+            except _NoGraphStore as exc:
+                if not endpoint:
+                    raise QueryError(f"{graph_store} has no Graph Store endpoint ({exc}); give --endpoint "
+                                     f"to push with SPARQL UPDATE instead") from None
+                use_gsp = False
+        if not use_gsp:
+            assert endpoint is not None
+            _update_graph(endpoint, graph, triples, credentials, timeout)
+            method = "update"
+        report.graphs.append((graph, len(triples), method))
+        if on_graph:
+            on_graph(graph, len(triples), method)
+    return report
+
+
+class _NoGraphStore(Exception):
+    pass
+
+
+def _opener(url: str, credentials: Credentials | None) -> urllib.request.OpenerDirector:
+    if credentials is None:
+        return urllib.request.build_opener()
+    passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+    passwords.add_password(None, url, credentials.user, credentials.password)
+    # The digest handler runs first (handler_order 490) and leaves a Basic challenge to the next one.
+    return urllib.request.build_opener(urllib.request.HTTPDigestAuthHandler(passwords),
+                                       urllib.request.HTTPBasicAuthHandler(passwords))
+
+
+def _put_graph(graph_store: str, graph: str, triples: list[ox.Triple], credentials: Credentials | None,
+               timeout: float) -> None:
+    # N-Triples is Turtle too, and every Graph Store implementation reads text/turtle.
+    body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
+    sep = "&" if "?" in graph_store else "?"
+    url = f"{graph_store}{sep}{urllib.parse.urlencode({'graph': graph})}"
+    request = urllib.request.Request(url, data=body, method="PUT",
+                                     headers={"Content-Type": "text/turtle; charset=utf-8"})
+    try:
+        with _opener(graph_store, credentials).open(request, timeout=timeout) as response:
+            response.read()
+    except urllib.error.HTTPError as exc:
+        if exc.code in (404, 405, 501):
+            raise _NoGraphStore(f"HTTP {exc.code}") from exc
+        if exc.code in (401, 403):
+            raise QueryError(f"{graph_store} refused to store <{graph}>: HTTP {exc.code} "
+                             f"(check --user and $POLICYKG_PASSWORD)") from exc
+        raise QueryError(f"{graph_store} refused <{graph}>: HTTP {exc.code}: {_body(exc)}") from exc
+    except (urllib.error.URLError, OSError) as exc:
+        raise QueryError(f"cannot reach the Graph Store endpoint {graph_store}: {getattr(exc, 'reason', exc)}") from exc
+
+
+def _update_graph(endpoint: str, graph: str, triples: list[ox.Triple], credentials: Credentials | None,
+                  timeout: float) -> None:
+    # Blank node labels are scoped to one request, so every triple that mentions one goes in one chunk.
+    with_bnodes = [t for t in triples if isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode)]
+    plain = [t for t in triples if not (isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode))]
+    chunks = [with_bnodes] if with_bnodes else []
+    chunks += [plain[i:i + _UPDATE_CHUNK] for i in range(0, len(plain), _UPDATE_CHUNK)]
+    _sparql(endpoint, f"DROP SILENT GRAPH <{graph}>", credentials, timeout)
+    for chunk in chunks:
+        data = "\n".join(f"{t.subject} {t.predicate} {t.object} ." for t in chunk)
+        _sparql(endpoint, f"INSERT DATA {{ GRAPH <{graph}> {{\n{data}\n}} }}", credentials, timeout)
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _body(exc: urllib.error.HTTPError) -> str:
+    try:
+        text = exc.read().decode("utf-8", "replace").strip()
+    except OSError:
+        text = ""
+    return " ".join(text.split())[:300] or (exc.reason or "")
