@@ -45,19 +45,29 @@ PROHIBITED = pk("Prohibited")
 # ------------------------------------------------------------------ sentence context
 
 class Reader:
-    """Cue tests on one sentence, its section headings and the lead-in of its list."""
+    """Cue tests on one sentence, its section headings and the lead-in of its list.
+
+    Every rule asks the same few questions of the same sentences, headings and lead-ins, so
+    answers are memoised per (cue, text) for the reader's lifetime (one document).
+    """
 
     def __init__(self, lexicon: Lexicon):
         self.lex = lexicon
+        self._memo: dict[tuple[str, str], re.Match[str] | None] = {}
 
     def says(self, cue: str, text: str) -> re.Match[str] | None:
-        return self.lex.cue(cue).search(text)
+        key = (cue, text)
+        try:
+            return self._memo[key]
+        except KeyError:
+            found = self._memo[key] = self.lex.cue(cue).search(text)
+            return found
 
     def heading_says(self, cue: str, s: Sentence) -> bool:
-        return any(self.lex.cue(cue).search(h) for h in s.block.headings[-2:])
+        return any(self.says(cue, h) for h in s.block.headings[-2:])
 
     def lead_says(self, cue: str, s: Sentence) -> bool:
-        return bool(s.block.lead) and bool(self.lex.cue(cue).search(s.block.lead or ""))
+        return bool(s.block.lead) and bool(self.says(cue, s.block.lead or ""))
 
     def about(self, topic: str, s: Sentence) -> bool:
         """The sentence itself says it, or it is a list item whose lead-in or heading says it."""
@@ -103,8 +113,8 @@ def _concepts_in(reader: Reader, scheme: str, s: Sentence, *, start: int = 0) ->
 
 # ------------------------------------------------------------------ rules: practices
 
-def collection(doc: Document, lex: Lexicon) -> Iterator[Fact]:
-    r = Reader(lex)
+def collection(doc: Document, r: Reader) -> Iterator[Fact]:
+    lex = r.lex
     for s in doc.sentences:
         if s.block.kind == "heading":
             continue
@@ -125,8 +135,8 @@ def collection(doc: Document, lex: Lexicon) -> Iterator[Fact]:
 _PURPOSE_SPLIT = re.compile(r"\b(?:to|for|in order to|so that|so we can|help(?:s)? us|allow(?:s)? us|enable(?:s)? us|purposes? of|such as|including|like)\b", re.I)
 
 
-def use(doc: Document, lex: Lexicon) -> Iterator[Fact]:
-    r = Reader(lex)
+def use(doc: Document, r: Reader) -> Iterator[Fact]:
+    lex = r.lex
     for s in doc.sentences:
         if s.block.kind == "heading":
             continue
@@ -144,8 +154,8 @@ def use(doc: Document, lex: Lexicon) -> Iterator[Fact]:
             yield Fact("Use", s, (("dpv:hasPurpose", iri(concept)), ("pk:modality", PERMITTED)))
 
 
-def disclosure(doc: Document, lex: Lexicon) -> Iterator[Fact]:
-    r = Reader(lex)
+def disclosure(doc: Document, r: Reader) -> Iterator[Fact]:
+    lex = r.lex
     for s in doc.sentences:
         if s.block.kind == "heading":
             continue
@@ -168,9 +178,9 @@ def disclosure(doc: Document, lex: Lexicon) -> Iterator[Fact]:
                 yield Fact("Disclosure", s, (("dpv:hasRecipient", iri(DPV + "LawEnforcementOrganisation")), ("pk:modality", PERMITTED)))
 
 
-def corporate_transaction(doc: Document, lex: Lexicon) -> Iterator[Fact]:
+def corporate_transaction(doc: Document, r: Reader) -> Iterator[Fact]:
     """A transfer of personal data on a merger, acquisition, asset sale or bankruptcy, with its safeguards."""
-    r = Reader(lex)
+    lex = r.lex
     sentences = doc.sentences
     for i, s in enumerate(sentences):
         if s.block.kind == "heading":
@@ -203,9 +213,9 @@ def corporate_transaction(doc: Document, lex: Lexicon) -> Iterator[Fact]:
         yield Fact("Disclosure", s, tuple(props))
 
 
-def sale(doc: Document, lex: Lexicon) -> Iterator[Fact]:
+def sale(doc: Document, r: Reader) -> Iterator[Fact]:
     """Selling or renting personal data, said or denied ("we do not sell or rent your information")."""
-    r = Reader(lex)
+    lex = r.lex
     for s in doc.sentences:
         if s.block.kind == "heading":
             continue
@@ -264,8 +274,8 @@ _INDEFINITE = re.compile(
 _NOT_RETENTION = re.compile(r"\b(?:respond|reply|answer) to your request\b|\bright to\b|\byou (?:may|can) (?:request|ask)\b", re.I)
 
 
-def retention(doc: Document, lex: Lexicon) -> Iterator[Fact]:
-    r = Reader(lex)
+def retention(doc: Document, r: Reader) -> Iterator[Fact]:
+    lex = r.lex
     for s in doc.sentences:
         if s.block.kind == "heading":
             continue
@@ -301,8 +311,8 @@ def retention(doc: Document, lex: Lexicon) -> Iterator[Fact]:
             yield Fact("Retention", s, (("pk:retentionKind", _lit("criteria")), ("pk:modality", PERMITTED)))
 
 
-def cross_border_transfer(doc: Document, lex: Lexicon) -> Iterator[Fact]:
-    r = Reader(lex)
+def cross_border_transfer(doc: Document, r: Reader) -> Iterator[Fact]:
+    lex = r.lex
     transfers: list[Sentence] = []
     safeguards: dict[str, Sentence] = {}
     for s in doc.sentences:
@@ -327,8 +337,8 @@ def cross_border_transfer(doc: Document, lex: Lexicon) -> Iterator[Fact]:
 
 # ------------------------------------------------------------------ rules: statements
 
-def rights(doc: Document, lex: Lexicon) -> Iterator[Fact]:
-    r = Reader(lex)
+def rights(doc: Document, r: Reader) -> Iterator[Fact]:
+    lex = r.lex
     for s in doc.sentences:
         if s.block.kind == "heading":
             continue
@@ -344,8 +354,8 @@ def rights(doc: Document, lex: Lexicon) -> Iterator[Fact]:
             yield Fact("RightStatement", s, (("pk:right", iri(concept)),))
 
 
-def legal_bases(doc: Document, lex: Lexicon) -> Iterator[Fact]:
-    r = Reader(lex)
+def legal_bases(doc: Document, r: Reader) -> Iterator[Fact]:
+    lex = r.lex
     for s in doc.sentences:
         if s.block.kind == "heading":
             continue
@@ -357,8 +367,8 @@ def legal_bases(doc: Document, lex: Lexicon) -> Iterator[Fact]:
                 yield Fact("LegalBasisStatement", s, (("dpv:hasLegalBasis", iri(concept)),))
 
 
-def measures(doc: Document, lex: Lexicon) -> Iterator[Fact]:
-    r = Reader(lex)
+def measures(doc: Document, r: Reader) -> Iterator[Fact]:
+    lex = r.lex
     for s in doc.sentences:
         if s.block.kind == "heading":
             continue
@@ -385,8 +395,8 @@ def _threshold(m: re.Match[str]) -> int:
     return age + 1 if re.search(r"younger|under", m.group("tail"), re.I) else age
 
 
-def children(doc: Document, lex: Lexicon) -> Iterator[Fact]:
-    r = Reader(lex)
+def children(doc: Document, r: Reader) -> Iterator[Fact]:
+    lex = r.lex
     for s in doc.sentences:
         if not r.says("children", s.text) and not (r.heading_says("children", s) and _AGE.search(s.text)):
             continue
@@ -399,8 +409,8 @@ def children(doc: Document, lex: Lexicon) -> Iterator[Fact]:
             yield Fact("ChildrenStatement", s, (("pk:minimumAge", _lit(age)),))
 
 
-def change_notice(doc: Document, lex: Lexicon) -> Iterator[Fact]:
-    r = Reader(lex)
+def change_notice(doc: Document, r: Reader) -> Iterator[Fact]:
+    lex = r.lex
     previous: Sentence | None = None
     for s in doc.sentences:
         if s.block.kind == "heading":
@@ -430,8 +440,8 @@ def _dnt_stance(r: Reader, text: str) -> str:
     return "mentioned"
 
 
-def do_not_track(doc: Document, lex: Lexicon) -> Iterator[Fact]:
-    r = Reader(lex)
+def do_not_track(doc: Document, r: Reader) -> Iterator[Fact]:
+    lex = r.lex
     stance: str | None = None
     evidence: Sentence | None = None
     sentences = doc.sentences
@@ -450,16 +460,16 @@ def do_not_track(doc: Document, lex: Lexicon) -> Iterator[Fact]:
         yield Fact("DoNotTrackStatement", evidence, (("pk:stance", _lit(stance)),))
 
 
-def consent_by_use(doc: Document, lex: Lexicon) -> Iterator[Fact]:
-    r = Reader(lex)
+def consent_by_use(doc: Document, r: Reader) -> Iterator[Fact]:
+    lex = r.lex
     for s in doc.sentences:
         if r.says("consent-by-use", s.text):
             yield Fact("ConsentByUse", s, ())
 
 
-def information_items(doc: Document, lex: Lexicon) -> Iterator[Fact]:
+def information_items(doc: Document, r: Reader) -> Iterator[Fact]:
     """GDPR Art. 13/14 items that no practice carries: DPO, legitimate interests, source, mandatory, ADM, contact."""
-    r = Reader(lex)
+    lex = r.lex
     cues = (("dpo", "DPOContact"), ("legitimate-interests", "LegitimateInterests"), ("data-source", "DataSource"),
             ("mandatory", "MandatoryDisclosure"), ("adm", "AutomatedDecisionMaking"), ("contact", "ControllerContact"))
     for s in doc.sentences:
@@ -468,7 +478,7 @@ def information_items(doc: Document, lex: Lexicon) -> Iterator[Fact]:
                 yield Fact("InformationStatement", s, (("pk:about", pk(item)),))
 
 
-Rule = Callable[[Document, Lexicon], Iterable[Fact]]
+Rule = Callable[[Document, "Reader"], Iterable[Fact]]
 
 RULES: tuple[Rule, ...] = (
     collection, use, disclosure, corporate_transaction, sale, retention, cross_border_transfer,
@@ -477,7 +487,8 @@ RULES: tuple[Rule, ...] = (
 
 
 def extract_facts(doc: Document, lexicon: Lexicon) -> list[Fact]:
+    reader = Reader(lexicon)
     facts: list[Fact] = []
     for rule in RULES:
-        facts.extend(rule(doc, lexicon))
+        facts.extend(rule(doc, reader))
     return facts

@@ -36,22 +36,39 @@ class Match:
     concept: str     # full IRI
 
 
+_TOKEN = re.compile(r"\w+(?:['’]\w+)*")
+
+
 class ConceptMatcher:
-    """Finds the concepts of one scheme in a text: longest label first, whole words, plurals allowed."""
+    """Finds the concepts of one scheme in a text: longest label first, whole words, plurals allowed.
+
+    Labels are looked up as word n-grams in a dictionary (a space or hyphen in a label matches any
+    run of spaces and hyphens), which stays fast with thousands of labels; ``pk:pattern`` regexes
+    are run as they are.
+    """
 
     def __init__(self, labels: dict[str, str], patterns: list[tuple[re.Pattern[str], str]]):
-        self._by_label = labels                  # normalised label -> concept IRI
+        self._by_words: dict[tuple[str, ...], str] = {}
+        for label, concept in labels.items():
+            words = tuple(w.lower() for w in _TOKEN.findall(label.replace("’", "'")))
+            if words:
+                self._by_words.setdefault(words, concept)
+        self._longest = max((len(k) for k in self._by_words), default=0)
         self._patterns = patterns
-        alternatives = sorted(labels, key=len, reverse=True)
-        body = "|".join(_label_regex(label) for label in alternatives) or r"(?!x)x"
-        self._regex = re.compile(rf"(?<![\w-])(?:{body})(?:e?s)?(?![\w-])", re.IGNORECASE)
 
     def find(self, text: str) -> list[Match]:
         found: list[Match] = []
-        for m in self._regex.finditer(text):
-            concept = self._lookup(m.group(0))
-            if concept:
-                found.append(Match(m.start(), m.end(), concept))
+        tokens = [(m.start(), m.end(), m.group(0).lower().replace("’", "'")) for m in _TOKEN.finditer(text)]
+        i = 0
+        while i < len(tokens):
+            for k in range(min(self._longest, len(tokens) - i), 0, -1):
+                concept = self._lookup(tokens[i:i + k], text)
+                if concept:
+                    found.append(Match(tokens[i][0], tokens[i + k - 1][1], concept))
+                    i += k
+                    break
+            else:
+                i += 1
         for regex, concept in self._patterns:
             for m in regex.finditer(text):
                 found.append(Match(m.start(), m.end(), concept))
@@ -64,26 +81,31 @@ class ConceptMatcher:
                 last_end = m.end
         return result
 
+    def _lookup(self, window: list[tuple[int, int, str]], text: str) -> str | None:
+        # the words must be joined by spaces or hyphens only ("e-mail", "IP address"), not by punctuation
+        for (_, end, _), (start, _, _) in zip(window, window[1:]):
+            gap = text[end:start]
+            if gap.strip(" -\t\n\u00a0\u2010\u2011") or not gap:
+                return None
+        words = tuple(w for _, _, w in window)
+        concept = self._by_words.get(words)
+        if concept is None:
+            last = words[-1]
+            for singular in (last[:-1] if last.endswith("s") else None, last[:-2] if last.endswith("es") else None,
+                             last[:-3] + "y" if last.endswith("ies") else None):
+                if singular and (concept := self._by_words.get(words[:-1] + (singular,))):
+                    break
+        return concept
+
     def concepts(self, text: str) -> list[str]:
         seen: dict[str, None] = {}
         for m in self.find(text):
             seen.setdefault(m.concept)
         return list(seen)
 
-    def _lookup(self, matched: str) -> str | None:
-        key = normalise_label(matched)
-        for candidate in (key, key[:-1] if key.endswith("s") else None, key[:-2] if key.endswith("es") else None):
-            if candidate and candidate in self._by_label:
-                return self._by_label[candidate]
-        return None
-
 
 def normalise_label(text: str) -> str:
     return re.sub(r"[\s\-]+", " ", text.lower()).strip()
-
-
-def _label_regex(label: str) -> str:
-    return r"[\s\-]+".join(re.escape(w) for w in label.split(" "))
 
 
 @dataclass(frozen=True)

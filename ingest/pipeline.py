@@ -62,10 +62,15 @@ def policy_quads(path: Path, slug: str | None = None) -> tuple[Document, list[ox
     return doc, document_quads(doc, facts_of(doc))
 
 
-def replace_graph(store: ox.Store, graph: ox.NamedNode, quads: list[ox.Quad]) -> None:
-    """Replace one named graph atomically: a single SPARQL update drops and refills it."""
+def graph_update(graph: ox.NamedNode, quads: list[ox.Quad]) -> str:
+    """The SPARQL update that replaces one named graph by ``quads`` (drop and refill in one request)."""
     triples = "\n".join(f"{q.subject} {q.predicate} {q.object} ." for q in quads)
-    store.update(f"DROP SILENT GRAPH {graph} ;\nINSERT DATA {{ GRAPH {graph} {{\n{triples}\n}} }}")
+    return f"DROP SILENT GRAPH {graph} ;\nINSERT DATA {{ GRAPH {graph} {{\n{triples}\n}} }}"
+
+
+def replace_graph(store: ox.Store, graph: ox.NamedNode, quads: list[ox.Quad]) -> None:
+    """Replace one named graph atomically: Oxigraph runs a single update request as one transaction."""
+    store.update(graph_update(graph, quads))
 
 
 def load_ontology(store: ox.Store) -> None:
@@ -74,25 +79,64 @@ def load_ontology(store: ox.Store) -> None:
                                           for q in ontology_quads()])
 
 
-def ingest(paths: Iterable[Path], store: ox.Store, *,
+@dataclass(frozen=True)
+class _Prepared:
+    path: Path
+    graph: str
+    update: str
+    quads: int
+
+
+def _prepare(path: Path) -> _Prepared | InputError:
+    """Read one file into the update that stores it (runs in a worker process for large batches)."""
+    try:
+        doc, quads = policy_quads(path)
+        graph = policy_iri(doc.slug)
+        return _Prepared(path, graph.value, graph_update(graph, quads), len(quads))
+    except InputError as exc:
+        return exc
+    except (OSError, ValueError, UnicodeError, SyntaxError, RecursionError) as exc:
+        return InputError(path, f"could not be ingested: {type(exc).__name__}: {exc}")
+
+
+# Below this many files the start-up of worker processes costs more than it saves.
+PARALLEL_THRESHOLD = 16
+
+
+def _prepared(files: list[Path], workers: int) -> Iterator[_Prepared | InputError]:
+    if workers <= 1 or len(files) < PARALLEL_THRESHOLD:
+        yield from map(_prepare, files)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        yield from pool.map(_prepare, files, chunksize=4)
+
+
+def ingest(paths: Iterable[Path], store: ox.Store, *, workers: int | None = None,
            on_document: Callable[[Path, InputError | None], None] | None = None) -> IngestReport:
-    """Ingest files and folders into ``store``; one failing file never stops the batch."""
+    """Ingest files and folders into ``store``; one failing file never stops the batch.
+
+    Files are read and turned into graphs by ``workers`` processes (default: one per core); the
+    store is written from this process only, one atomic update per policy, in file order.
+    """
+    import os
+
     report = IngestReport()
     load_ontology(store)
-    for path in find_files(paths):
-        try:
-            doc, quads = policy_quads(path)
-            graph = policy_iri(doc.slug)
-            replace_graph(store, graph, quads)
-            report.stored.append((path, graph.value, len(quads)))
-            error = None
-        except InputError as exc:
-            report.failed.append(exc)
-            error = exc
-        except (OSError, ValueError, UnicodeError, SyntaxError) as exc:
-            error = InputError(path, f"could not be ingested: {type(exc).__name__}: {exc}")
-            report.failed.append(error)
+    files = list(find_files(paths))
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    for result in _prepared(files, workers):
+        if isinstance(result, InputError):
+            report.failed.append(result)
+            if on_document is not None:
+                on_document(result.path, result)
+            continue
+        store.update(result.update)
+        report.stored.append((result.path, result.graph, result.quads))
         if on_document is not None:
-            on_document(path, error)
+            on_document(result.path, None)
     store.flush()
     return report

@@ -16,6 +16,9 @@ class InputError(PolicyKGError):
         self.problem = problem
         super().__init__(f"{path}: {problem}")
 
+    def __reduce__(self):  # picklable, so worker processes can report it
+        return (InputError, (self.path, self.problem))
+
 
 class QueryError(PolicyKGError):
     """An unknown canned query, a bad parameter or SPARQL that does not parse."""

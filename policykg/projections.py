@@ -197,9 +197,9 @@ class Vocabulary:
 
     def collapse(self, iri: str, level: str) -> str:
         """The concept shown for ``iri`` at ``level``: ``leaf`` keeps it; ``1`` and ``2`` walk
-        ``skos:broader`` up to that depth below the top concept of its tree (the top is depth 0), so
-        with ``pd:EmailAddress`` under ``pd:Contact`` under a top concept, level 1 shows ``pd:Contact``.
-        A concept at or above the depth is kept as it is."""
+        ``skos:broader`` up to that depth below the top concept of its tree (the top is depth 0).
+        With DPV's ``dpv:PersonalData > pd:Tracking > pd:Contact > pd:EmailAddress``, level 1 shows
+        ``pd:Tracking`` and level 2 ``pd:Contact``. A concept at or above the depth is kept as it is."""
         if level not in LEVELS:
             raise QueryError(f"unknown level {level!r} (expected one of {', '.join(LEVELS)})")
         if level == "leaf":
@@ -248,6 +248,12 @@ class _Builder:
         if (source, target) not in self.edges:
             self.edges[(source, target)] = _Item({"label": label, "relation": relation, "weight": 1, **attrs})
         return self.edges[(source, target)]
+
+    def drop_isolated(self, kind: str) -> None:
+        """Forget the nodes of ``kind`` that no edge touches (a policy that shares nothing)."""
+        touched = {n for edge in self.edges for n in edge}
+        for key in [k for k, item in self.nodes.items() if item.attrs["kind"] == kind and k not in touched]:
+            del self.nodes[key]
 
     def graph(self, **graph_attrs: object) -> "nx.DiGraph":
         import networkx as nx
@@ -383,7 +389,8 @@ def sharing_view(store: ox.Store, policies: Iterable[str] | None = None, *, leve
         edge.extra["categories"].add(curie(data))
     for edge in b.edges.values():
         edge.attrs["weight"] = max(1, len(edge.extra.get("categories", ())))
-        edge.attrs["label"] = str(edge.attrs["weight"])
+        edge.attrs["label"] = str(edge.attrs["weight"]) if edge.attrs["weight"] > 1 else ""
+    b.drop_isolated("controller")
     return b.graph(view="sharing", title="Who shares personal data with whom", level=level)
 
 
@@ -409,6 +416,7 @@ def collection_view(store: ox.Store, policies: Iterable[str] | None = None, *, l
         b.edge(policy, target, relation="collects").note(policy, s["sentence"].value if s["sentence"] is not None else None)
     for edge in b.edges.values():
         edge.attrs["weight"] = max(1, len(edge.evidence))
+    b.drop_isolated("controller")
     return b.graph(view="collection", title="Who collects which personal data", level=level)
 
 

@@ -67,6 +67,11 @@ def masked(text: str) -> str:
     return _LEXEMES.sub(blank, text)
 
 
+def without_comments(text: str) -> str:
+    """``text`` without its comments (SPARQLWrapper guesses query from update by keywords, comments included)."""
+    return _LEXEMES.sub(lambda m: "" if m.lastgroup == "comment" else m.group(0), text).lstrip("\n")
+
+
 _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 
 
@@ -97,8 +102,40 @@ def term_from_json(binding: dict[str, str]) -> Term:
         if binding.get("xml:lang"):
             return ox.Literal(value, language=binding["xml:lang"])
         datatype = binding.get("datatype")
+        if datatype in _DURATIONS and not value.lstrip("-").startswith("P"):
+            value = duration_from_number(value)
         return ox.Literal(value, datatype=ox.NamedNode(datatype)) if datatype else ox.Literal(value)
     raise QueryError(f"the endpoint returned a binding of unknown type {kind!r}")
+
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_DURATIONS = {_XSD + "duration", _XSD + "yearMonthDuration", _XSD + "dayTimeDuration"}
+
+
+def duration_from_number(value: str) -> str:
+    """The canonical xsd:duration of the number Virtuoso 7 keeps instead of a duration's lexical form.
+
+    Virtuoso stores "P2Y" as 24 (months, an integer) and "P30D" as 2.592e+06 (seconds, a float), and
+    answers with that number under the xsd:duration datatype. A duration mixing months and days, or
+    a whole number of seconds Virtuoso prints as an integer, cannot be told apart and stays wrong.
+    """
+    sign = "-" if value.startswith("-") else ""
+    number = value.lstrip("-")
+    if re.fullmatch(r"\d+", number):
+        years, months = divmod(int(number), 12)
+        text = (f"{years}Y" if years else "") + (f"{months}M" if months or not years else "")
+        return f"{sign}P{text}"
+    try:
+        seconds = float(number)
+    except ValueError:
+        return value
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    clock = (f"{int(hours)}H" if hours else "") + (f"{int(minutes)}M" if minutes else "") + \
+        (f"{secs:g}S" if secs else "")
+    text = (f"{int(days)}D" if days else "") + (f"T{clock}" if clock else "")
+    return f"{sign}P{text or 'T0S'}"
 
 
 def results_from_json(data: dict[str, Any]) -> Results:
@@ -126,7 +163,7 @@ def _sparql(url: str, text: str, credentials: Credentials | None, timeout: float
 
     def attempt(auth: str) -> tuple[dict[str, Any], dict[str, str]]:
         client = SPARQLWrapper(url)
-        client.setQuery(text)
+        client.setQuery(without_comments(text))
         client.setMethod(POST)
         client.setReturnFormat(JSON)
         client.setTimeout(int(timeout))
@@ -311,12 +348,16 @@ def _update_graph(endpoint: str, graph: str, triples: list[ox.Triple], credentia
     _sparql(endpoint, f"DROP SILENT GRAPH <{graph}>", credentials, timeout)
     for chunk in chunks:
         data = "\n".join(f"{t.subject} {t.predicate} {t.object} ." for t in chunk)
-        _sparql(endpoint, f"INSERT DATA {{ GRAPH <{graph}> {{\n{data}\n}} }}", credentials, timeout)
+        # Virtuoso refuses blank nodes in INSERT DATA; an INSERT template with one solution is the same.
+        operation = "INSERT" if chunk is with_bnodes else "INSERT DATA"
+        where = " WHERE {}" if chunk is with_bnodes else ""
+        _sparql(endpoint, f"{operation} {{ GRAPH <{graph}> {{\n{data}\n}} }}{where}", credentials, timeout)
 
 
 def _first_line(exc: Exception) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    """SPARQLWrapper's message with the server's own answer (after "Response:"), on one line."""
+    text = " ".join(str(exc).split())
+    return text[:600] if text else type(exc).__name__
 
 
 def _body(exc: urllib.error.HTTPError) -> str:

@@ -5,14 +5,15 @@
 - ``dot`` is Graphviz text with its own node ids (``n0``, ``n1``, ...; IRIs are not valid DOT ids
   everywhere), the IRI kept as an ``iri`` attribute; ``svg`` and ``png`` run Graphviz on it;
 - ``cyjs`` is Cytoscape.js JSON (elements with ``data``), which Cytoscape desktop imports too;
-- ``html`` is one self-contained page that works offline: the vendored Cytoscape.js library
-  (``policykg/viewer/cytoscape.min.js``, MIT, see ``cytoscape.LICENSE``) and the graph are inlined
+- ``html`` is one self-contained page that works offline: the vendored Cytoscape.js library and
+  its fCoSE layout (``policykg/viewer/*.js``, MIT, licences beside them) and the graph are inlined
   into ``policykg/viewer/template.html``; no CDN and no network request at all.
 """
 from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 import subprocess
 from importlib import resources
@@ -139,6 +140,9 @@ def to_dot(graph: "nx.DiGraph") -> str:
             "penwidth": f"{min(0.8 + 0.6 * (weight - 1), 6):.1f}",
             "style": "dashed" if data.get("modality") == "ruled out" else "",
         }
+        if data.get("condition") or data.get("safeguards"):
+            # a conditioned transfer (a merger) stands out, and its label is coloured like its line
+            attrs.update({"color": "#b2182b", "fontcolor": "#b2182b", "penwidth": "1.6"})
         lines.append(f"  {ids[source]} -> {ids[target]} [{_attrs(attrs)}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
@@ -189,9 +193,25 @@ def _viewer_file(name: str) -> str:
     return resources.files("policykg").joinpath("viewer", name).read_text(encoding="utf-8")
 
 
-def _script_safe(text: str) -> str:
-    """Text that can sit inside a <script> element: no closing tag, no HTML comment opener."""
-    return text.replace("</", "<\\/").replace("<!--", "<\\!--").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+def _json_in_script(value: object) -> str:
+    """JSON that can sit inside a <script> element: ``</`` and ``<!--`` are escaped (still valid JSON)."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text.replace("</", "<\\/").replace("<!--", "<\\u0021--").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def _code_in_script(code: str) -> str:
+    if re.search(r"</script|<!--", code, re.IGNORECASE):
+        raise RenderError("the vendored JavaScript contains '</script' or '<!--' and cannot be inlined as it is")
+    return code
+
+
+# The vendored libraries, in load order, each with its licence (see policykg/viewer/README.md).
+LIBRARIES = (
+    ("cytoscape.min.js", "cytoscape.LICENSE"),
+    ("layout-base.js", "layout-base.LICENSE"),
+    ("cose-base.js", "cose-base.LICENSE"),
+    ("cytoscape-fcose.js", "cytoscape-fcose.LICENSE"),
+)
 
 
 def to_html(graph: "nx.DiGraph") -> str:
@@ -201,17 +221,19 @@ def to_html(graph: "nx.DiGraph") -> str:
 
     payload = {"graph": to_cyjs(graph), "colours": KIND_COLOURS, "other": OTHER_COLOUR}
     page = _viewer_file("template.html")
-    library = _viewer_file("cytoscape.min.js")
-    licence = _viewer_file("cytoscape.LICENSE")
+    scripts = []
+    for code, licence in LIBRARIES:
+        notice = _viewer_file(licence).replace("*/", "* /")
+        scripts.append(f"<script>/* {code}\n{notice}*/\n{_code_in_script(_viewer_file(code))}\n</script>")
     title = str(graph.graph.get("title", "policykg graph"))
     replacements = {
         "__TITLE__": html.escape(title),
-        "/*__CYTOSCAPE_LICENSE__*/": "/*\n" + licence.replace("*/", "* /") + "*/",
-        "/*__CYTOSCAPE_JS__*/": _script_safe(library),
-        "__GRAPH_JSON__": _script_safe(json.dumps(payload, ensure_ascii=False)),
+        "<!--__LIBRARIES__-->": "\n".join(scripts),
+        "__GRAPH_JSON__": _json_in_script(payload),
     }
-    for marker, value in replacements.items():
-        if marker not in page:
-            raise RenderError(f"the viewer template lacks its {marker} marker")
-        page = page.replace(marker, value, 1)
-    return page
+    missing = [m for m in replacements if m not in page]
+    if missing:
+        raise RenderError(f"the viewer template lacks its {', '.join(missing)} marker")
+    # one pass, so a marker-like string inside the libraries or the data is never replaced
+    pattern = re.compile("|".join(re.escape(m) for m in replacements))
+    return pattern.sub(lambda m: replacements[m.group(0)], page)

@@ -1,0 +1,52 @@
+"""Parties: the controller's name and the contact e-mail addresses a policy gives."""
+from __future__ import annotations
+
+
+def controllers(facts) -> set[str]:
+    return {name for f in facts if f.kind == "Controller" for name in f.get("dpv:hasName")}
+
+
+def emails(facts) -> set[str]:
+    return {e for f in facts if f.kind == "ContactPoint" for e in f.get("pk:email")}
+
+
+def test_controller_named_before_we_us_alias(read_facts):
+    facts = read_facts("Acme Widgets Ltd (\u201cwe\u201d, \u201cus\u201d) runs this website.")
+    assert controllers(facts) == {"Acme Widgets Ltd"}
+
+
+def test_controller_from_company_refers_to_definition(read_facts):
+    facts = read_facts("Company (referred to as either \"the Company\", \"We\", \"Us\" or \"Our\" in this Agreement) "
+                       "refers to Foo Bar.")
+    assert controllers(facts) == {"Foo Bar"}
+
+
+def test_controller_from_person_who_built_the_app(read_facts):
+    assert controllers(read_facts("Jane Doe built the Sunny Notes app as a free app.")) == {"Jane Doe"}
+
+
+def test_controller_lowercase_name_before_service_provider_alias(read_facts):
+    facts = read_facts("This app was created by lowercase dev (hereby referred to as the \"Service Provider\").")
+    assert controllers(facts) == {"lowercase dev"}
+
+
+def test_no_controller_when_the_text_names_none(read_facts):
+    facts = read_facts("We respect your privacy. We collect your email address to send you updates about the app.")
+    assert controllers(facts) == set()
+
+
+def test_every_contact_address_is_found(read_facts):
+    facts = read_facts("Write to privacy@acme-widgets.example about your data. Our data protection officer is "
+                       "dpo@acme-widgets.example, and support questions go to Support@Acme-Widgets.example.")
+    assert emails(facts) == {"privacy@acme-widgets.example", "dpo@acme-widgets.example",
+                             "support@acme-widgets.example"}
+
+
+def test_placeholder_addresses_are_not_contact_points(read_facts):
+    facts = read_facts("Enter an address such as john@example.com or name@domain.com in the form. "
+                       "Questions go to privacy@acme-widgets.example.")
+    assert emails(facts) == {"privacy@acme-widgets.example"}
+
+
+def test_no_contact_point_when_the_text_gives_no_address(read_facts):
+    assert emails(read_facts("Use the form at https://quietnote.example/contact to reach us.")) == set()

@@ -1,0 +1,176 @@
+"""Readers: bytes of one file in, repaired text out, or an InputError that names the file."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import DATA, EXAMPLES
+from policykg.errors import InputError
+from policykg.ingest.readers import decode_text, read_source, repair_mojibake
+
+
+def words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def mojibake_cp874(text: str) -> str:
+    """What a reader that took UTF-8 for Thai cp874 shows: each byte decoded on its own as cp874, bytes
+    cp874 lacks taken from cp1252, bytes neither defines dropped (see ingest/readers.py)."""
+    out = []
+    for byte in text.encode("utf-8"):
+        for codec in ("cp874", "cp1252"):
+            try:
+                out.append(bytes([byte]).decode(codec))
+                break
+            except UnicodeDecodeError:
+                continue
+    return "".join(out)
+
+
+# ------------------------------------------------------------------ encodings
+
+def test_utf8_file_is_read_unchanged(write_policy):
+    text = "Privacy\n\nWe keep your café loyalty card number — and nothing else.\n"
+    source = read_source(write_policy(text))
+    assert source.text == text
+    assert source.repairs == ()
+
+
+def test_cp1252_file_is_decoded_via_charset_detection(write_policy):
+    text = ("Politique de confidentialité\n\nNous collectons votre adresse e-mail et votre numéro de téléphone "
+            "afin de gérer votre compte. Vos données sont conservées pendant deux années après la clôture du compte. "
+            "Vous pouvez exercer vos droits d\u2019accès, de rectification et d\u2019effacement à tout moment. "
+            "Les paiements de plus de 50 € sont vérifiés par notre prestataire.\n")
+    source = read_source(write_policy(text.encode("cp1252")))
+    assert source.text == text
+    assert any(r.startswith("decoded as") for r in source.repairs)
+
+
+def test_ftfy_repairs_the_cafe_verde_mojibake_to_the_clean_text():
+    source = read_source(EXAMPLES / "mojibake" / "cafe-verde.txt")
+    expected = (DATA / "cafe-verde.expected.txt").read_text(encoding="utf-8")
+    assert words(source.text) == words(expected)
+    assert "mojibake repaired" in source.repairs
+
+
+def test_utf8_emoji_read_as_cp874_is_restored():
+    clean = "\U0001f6e1\ufe0f Security: we protect your data with encryption."
+    broken = mojibake_cp874(clean)
+    assert broken != clean and "\u0e50" in broken          # really broken: starts with Thai digit zero
+    assert repair_mojibake(broken) == clean
+
+
+def test_cp874_mojibake_inside_latin_text_is_restored():
+    clean = "Caf\u00e9 \U0001f512 Your data is safe \u2014 always."
+    assert repair_mojibake(mojibake_cp874(clean)) == clean
+
+
+def test_genuine_thai_text_is_left_untouched():
+    thai = "\u0e19\u0e42\u0e22\u0e1a\u0e32\u0e22\u0e04\u0e27\u0e32\u0e21\u0e40\u0e1b\u0e47\u0e19\u0e2a\u0e48\u0e27\u0e19\u0e15\u0e31\u0e27 (privacy policy)"
+    assert repair_mojibake(thai) == thai
+    assert decode_text(thai.encode("utf-8")) == (thai, [])
+
+
+# ------------------------------------------------------------------ bad files
+
+def test_empty_file_is_an_input_error_naming_the_file(write_policy):
+    path = write_policy("  \n", name="blank.txt")
+    with pytest.raises(InputError, match="blank.txt.*empty"):
+        read_source(path)
+
+
+def test_binary_file_is_an_input_error_naming_the_file(write_policy):
+    path = write_policy(b"We collect\x00\x01\x02 data" * 10, name="blob.txt")
+    with pytest.raises(InputError, match="blob.txt.*binary") as info:
+        read_source(path)
+    assert info.value.path == path
+
+
+def test_unsupported_suffix_is_an_input_error_listing_the_supported_ones(write_policy):
+    path = write_policy("We collect your e-mail address.", name="policy.docx")
+    with pytest.raises(InputError, match=r"policy.docx.*\.docx.*\.md"):
+        read_source(path)
+
+
+# ------------------------------------------------------------------ HTML
+
+PAGE = """<!DOCTYPE html>
+<html><head><title>Privacy Policy - Tiny Shop</title></head>
+<body>
+<nav><ul><li><a href="/">Home</a></li><li><a href="/shop">Shop all products</a></li><li><a href="/cart">Cart</a></li></ul></nav>
+<main><article>
+<h1>Privacy Policy</h1>
+<h2>Information we collect</h2>
+<p>We collect your name, shipping address and e-mail address when you place an order with Tiny Shop.
+We use this information to deliver your order and to answer your questions about it.</p>
+<h2>Retention</h2>
+<p>We keep order records for seven years because tax law requires it, and then we delete them.</p>
+</article></main>
+<footer><ul><li><a href="/careers">Careers at Tiny Shop</a></li><li><a href="/press">Press kit</a></li></ul>
+<p>Subscribe to our newsletter for weekly deals</p></footer>
+</body></html>
+"""
+
+
+def test_html_keeps_the_main_text_and_drops_navigation_and_footer(write_policy):
+    source = read_source(write_policy(PAGE, name="tiny-shop.html"))
+    assert "We collect your name, shipping address and e-mail address" in words(source.text)
+    assert "seven years" in source.text
+    for noise in ("Shop all products", "Careers at Tiny Shop", "Press kit", "weekly deals"):
+        assert noise not in source.text, noise
+
+
+def test_html_headings_become_markdown_headings(write_policy):
+    source = read_source(write_policy(PAGE, name="tiny-shop.html"))
+    assert any(line.lstrip("#").strip() == "Information we collect" and line.startswith("#")
+               for line in source.text.splitlines())
+
+
+# ------------------------------------------------------------------ PDF
+
+def make_pdf(path: Path, blocks: list[tuple[str, str]]) -> Path:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    for kind, text in blocks:
+        pdf.set_font("Helvetica", "B" if kind == "heading" else "", 13 if kind == "heading" else 10)
+        pdf.multi_cell(0, 5, text)
+        pdf.ln(3)
+    pdf.output(str(path))
+    return path
+
+
+LONG_SENTENCE = ("We keep the raw GPS points of your outdoor workouts for twelve months and then delete them, "
+                 "unless you ask us to delete them earlier from the privacy settings of the app on your phone.")
+
+
+def test_pdf_sentences_wrapped_over_lines_are_rejoined(tmp_path):
+    pytest.importorskip("fpdf", reason="fpdf2 (the dev extra) makes the test PDF")
+    path = make_pdf(tmp_path / "tiny.pdf", [("heading", "How long we keep data"), ("para", LONG_SENTENCE)])
+    source = read_source(path)
+    assert source.format == "pdf"
+    assert LONG_SENTENCE in source.text                        # one line again, not broken mid-sentence
+    assert "How long we keep data" in source.text.split("\n")  # the heading stays a line of its own
+
+
+def test_example_pdf_text_matches_its_source_text():
+    source = read_source(EXAMPLES / "orbit-fitness.pdf")
+    original = (DATA / "orbit-fitness.txt").read_text(encoding="utf-8")
+    sentence = ("You must provide your name, e-mail address and date of birth to register. Without this information "
+                "we cannot create your account or provide the app to you.")
+    assert sentence in original
+    assert sentence in source.text
+    assert "2. Information we collect" in source.text.split("\n")
+
+
+# ------------------------------------------------------------------ Markdown front matter
+
+def test_markdown_front_matter_gives_title_and_date_and_is_not_text(write_policy):
+    path = write_policy("---\ntitle: Tiny App Privacy Policy\ndate: 2024-03-01\n---\n\n# Privacy\n\n"
+                        "We collect your e-mail address.\n", name="tiny.md")
+    source = read_source(path)
+    assert source.title == "Tiny App Privacy Policy"
+    assert source.date == "2024-03-01"
+    assert "title:" not in source.text and source.text.lstrip().startswith("# Privacy")

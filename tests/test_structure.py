@@ -1,0 +1,135 @@
+"""Structure: headings, list items with their lead-in, table rows, inline markup, sentence offsets."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import EXAMPLES
+from policykg.ingest.pipeline import find_files, read_document
+
+MARKDOWN = """Tiny App Privacy
+================
+
+Intro paragraph here. It has two sentences.
+
+## Information we collect
+
+### From you
+
+We collect:
+
+- your e-mail address;
+- your [device model](https://tiny.example/devices) and OS.
+
+Data kept
+---------
+
+| Data | Period |
+|---|---|
+| Orders | 7 years |
+
+Questions? [contact us](mailto:privacy@tiny.example) or see [our FAQ](https://tiny.example/faq).
+"""
+
+PLAIN = """TINY APP PRIVACY NOTICE
+
+Who we are
+
+Tiny App Ltd runs this app. We are based in Leeds.
+
+2. Information we collect
+
+We collect your e-mail address.
+We also collect crash reports.
+"""
+
+
+@pytest.fixture()
+def md_doc(write_policy):
+    return read_document(write_policy(MARKDOWN, name="tiny.md"))
+
+
+@pytest.fixture()
+def txt_doc(write_policy):
+    return read_document(write_policy(PLAIN, name="tiny.txt"))
+
+
+def text_of(doc, block) -> str:
+    return doc.text[block.start:block.end]
+
+
+def block_with(doc, kind: str, text: str):
+    found = [b for b in doc.blocks if b.kind == kind and text_of(doc, b) == text]
+    assert found, f"no {kind} block {text!r}; blocks: {[(b.kind, text_of(doc, b)) for b in doc.blocks]}"
+    return found[0]
+
+
+def test_atx_heading_is_a_heading_with_its_level(md_doc):
+    assert block_with(md_doc, "heading", "Information we collect").level == 2
+
+
+def test_setext_headings_are_headings(md_doc):
+    assert block_with(md_doc, "heading", "Tiny App Privacy").level == 1
+    assert block_with(md_doc, "heading", "Data kept").level == 2
+
+
+def test_heading_path_lists_the_enclosing_headings_outermost_first(md_doc):
+    item = block_with(md_doc, "item", "your e-mail address;")
+    assert item.headings == ("Tiny App Privacy", "Information we collect", "From you")
+
+
+def test_a_setext_heading_closes_the_deeper_sections(md_doc):
+    row = block_with(md_doc, "row", "Orders; 7 years")
+    assert row.headings == ("Tiny App Privacy", "Data kept")
+
+
+def test_bullets_are_items_carrying_their_lead_in_sentence(md_doc):
+    items = [b for b in md_doc.blocks if b.kind == "item"]
+    assert len(items) == 2
+    assert {b.lead for b in items} == {"We collect:"}
+
+
+def test_table_rows_are_rows_with_cells_joined(md_doc):
+    assert block_with(md_doc, "row", "Orders; 7 years")
+    assert not [b for b in md_doc.blocks if "---" in text_of(md_doc, b)]   # the rule line is no block
+
+
+def test_links_are_reduced_to_their_text(md_doc):
+    assert block_with(md_doc, "item", "your device model and OS.")
+    assert "https://tiny.example/devices" not in md_doc.text
+
+
+def test_mailto_link_keeps_the_address(md_doc):
+    assert "contact us (privacy@tiny.example)" in md_doc.text
+
+
+def test_plain_text_short_line_before_a_blank_line_is_a_heading(txt_doc):
+    assert block_with(txt_doc, "heading", "Who we are")
+    paragraph = block_with(txt_doc, "paragraph", "Tiny App Ltd runs this app. We are based in Leeds.")
+    assert paragraph.headings[-1] == "Who we are"
+
+
+def test_plain_text_numbered_heading_loses_its_number(txt_doc):
+    block_with(txt_doc, "heading", "Information we collect")
+    assert "2. Information" not in txt_doc.text
+
+
+def test_plain_text_lines_of_one_paragraph_are_joined(txt_doc):
+    assert block_with(txt_doc, "paragraph", "We collect your e-mail address. We also collect crash reports.")
+
+
+def test_paragraph_is_split_into_sentences(md_doc):
+    texts = [s.text for s in md_doc.sentences]
+    assert "Intro paragraph here." in texts and "It has two sentences." in texts
+
+
+def test_blocks_record_their_source_line(md_doc):
+    assert block_with(md_doc, "heading", "Information we collect").line == 6
+
+
+@pytest.mark.parametrize("path", list(find_files([EXAMPLES])), ids=lambda p: p.name)
+def test_sentence_offsets_point_at_the_sentence_text_in_every_example(path):
+    doc = read_document(path)
+    assert doc.sentences
+    for s in doc.sentences:
+        assert doc.text[s.start:s.end] == s.text
+        assert s.block.start <= s.start <= s.end <= s.block.end
