@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from policykg.ingest.lexicon import PK, Lexicon
+from policykg.ingest.lexicon import PK, Lexicon, Match
 from policykg.ingest.structure import Document, Sentence
 
 DPV = "https://w3id.org/dpv#"
@@ -54,6 +54,7 @@ class Reader:
     def __init__(self, lexicon: Lexicon):
         self.lex = lexicon
         self._memo: dict[tuple[str, str], re.Match[str] | None] = {}
+        self._found: dict[tuple[str, str], list[Match]] = {}
 
     def says(self, cue: str, text: str) -> re.Match[str] | None:
         key = (cue, text)
@@ -62,6 +63,13 @@ class Reader:
         except KeyError:
             found = self._memo[key] = self.lex.cue(cue).search(text)
             return found
+
+    def find(self, scheme: str, text: str) -> list[Match]:
+        key = ("@" + scheme, text)
+        found = self._found.get(key)
+        if found is None:
+            found = self._found[key] = self.lex.scheme(scheme).find(text)
+        return found
 
     def heading_says(self, cue: str, s: Sentence) -> bool:
         return any(self.says(cue, h) for h in s.block.headings[-2:])
@@ -105,7 +113,7 @@ def _lit(value: str | int, datatype: str | None = None) -> ox.Literal:
 
 def _concepts_in(reader: Reader, scheme: str, s: Sentence, *, start: int = 0) -> Iterator[tuple[str, bool]]:
     """Concepts of a scheme in the sentence (from ``start``), each with whether its clause is negated."""
-    for m in reader.lex.scheme(scheme).find(s.text):
+    for m in reader.find(scheme, s.text):
         if m.start < start:
             continue
         yield m.concept, reader.negated_at(s.text, m.start)
@@ -354,17 +362,25 @@ def rights(doc: Document, r: Reader) -> Iterator[Fact]:
             yield Fact("RightStatement", s, (("pk:right", iri(concept)),))
 
 
+# "a legitimate interest in complying with legal obligations": what follows describes the interest
+_INTEREST_DESCRIPTION = re.compile(r"\blegitimate (?:business )?interests?\s+(?:in|to|of|which|that|such as|including|namely|for)\b[^.;]*", re.I)
+
+
 def legal_bases(doc: Document, r: Reader) -> Iterator[Fact]:
-    lex = r.lex
     for s in doc.sentences:
         if s.block.kind == "heading":
             continue
         heading = r.heading_says("legal-basis-heading", s)
         if not (r.says("legal-basis", s.text) or heading or r.lead_says("legal-basis", s)):
             continue
-        for concept, negated in _concepts_in(r, "legal-basis", s):
-            if not negated:
-                yield Fact("LegalBasisStatement", s, (("dpv:hasLegalBasis", iri(concept)),))
+        if _KEEP.search(s.text) and not re.search(r"\b(?:legal|lawful) bas[ie]s\b", s.text, re.I):
+            continue  # "kept as long as necessary to fulfil contractual obligations" is retention, not a basis
+        described = [(m.start() + len("legitimate interest"), m.end()) for m in _INTEREST_DESCRIPTION.finditer(s.text)]
+        for m in r.find("legal-basis", s.text):
+            if any(a <= m.start < b for a, b in described):
+                continue
+            if not r.negated_at(s.text, m.start):
+                yield Fact("LegalBasisStatement", s, (("dpv:hasLegalBasis", iri(m.concept)),))
 
 
 def measures(doc: Document, r: Reader) -> Iterator[Fact]:

@@ -53,20 +53,31 @@ class ConceptMatcher:
             words = tuple(w.lower() for w in _TOKEN.findall(label.replace("’", "'")))
             if words:
                 self._by_words.setdefault(words, concept)
-        self._longest = max((len(k) for k in self._by_words), default=0)
+        self._prefixes = {words[:j] for words in self._by_words for j in range(1, len(words) + 1)}
         self._patterns = patterns
 
     def find(self, text: str) -> list[Match]:
         found: list[Match] = []
         tokens = [(m.start(), m.end(), m.group(0).lower().replace("’", "'")) for m in _TOKEN.finditer(text)]
+        # words of a label must be joined by spaces or hyphens only ("e-mail", "IP address")
+        joined = [not text[a[1]:b[0]].strip(" -\t\n\u00a0\u2010\u2011") and a[1] < b[0]
+                  for a, b in zip(tokens, tokens[1:])]
         i = 0
         while i < len(tokens):
-            for k in range(min(self._longest, len(tokens) - i), 0, -1):
-                concept = self._lookup(tokens[i:i + k], text)
+            best: tuple[int, str] | None = None
+            words: tuple[str, ...] = ()
+            j = i
+            while j < len(tokens):
+                words += (tokens[j][2],)
+                concept = self._lookup(words)
                 if concept:
-                    found.append(Match(tokens[i][0], tokens[i + k - 1][1], concept))
-                    i += k
+                    best = (j, concept)
+                if words not in self._prefixes or j >= len(joined) or not joined[j]:
                     break
+                j += 1
+            if best:
+                found.append(Match(tokens[i][0], tokens[best[0]][1], best[1]))
+                i = best[0] + 1
             else:
                 i += 1
         for regex, concept in self._patterns:
@@ -81,20 +92,15 @@ class ConceptMatcher:
                 last_end = m.end
         return result
 
-    def _lookup(self, window: list[tuple[int, int, str]], text: str) -> str | None:
-        # the words must be joined by spaces or hyphens only ("e-mail", "IP address"), not by punctuation
-        for (_, end, _), (start, _, _) in zip(window, window[1:]):
-            gap = text[end:start]
-            if gap.strip(" -\t\n\u00a0\u2010\u2011") or not gap:
-                return None
-        words = tuple(w for _, _, w in window)
+    def _lookup(self, words: tuple[str, ...]) -> str | None:
         concept = self._by_words.get(words)
         if concept is None:
             last = words[-1]
-            for singular in (last[:-1] if last.endswith("s") else None, last[:-2] if last.endswith("es") else None,
-                             last[:-3] + "y" if last.endswith("ies") else None):
-                if singular and (concept := self._by_words.get(words[:-1] + (singular,))):
-                    break
+            if last.endswith("s"):
+                for singular in (last[:-1], last[:-2] if last.endswith("es") else None,
+                                 last[:-3] + "y" if last.endswith("ies") else None):
+                    if singular and (concept := self._by_words.get(words[:-1] + (singular,))):
+                        break
         return concept
 
     def concepts(self, text: str) -> list[str]:

@@ -110,6 +110,8 @@ def _prepared(files: list[Path], workers: int) -> Iterator[_Prepared | InputErro
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    load_lexicon()  # compiled once here; forked workers inherit it
+
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         yield from pool.map(_prepare, files, chunksize=4)

@@ -44,8 +44,8 @@ def _check_combination(view: str | None, fmt: str, question: str | None, level: 
               help="Only this policy (slug or IRI); repeatable. The policy view needs exactly one.")
 @click.option("--question", metavar="NAME", default=None, help="The canned question drawn by --view question.")
 @click.option("--level", type=click.Choice(["1", "2", "leaf"]), default=None,
-              help="Collapse concepts to this depth of their skos:broader tree (default leaf), "
-                   "e.g. pd:EmailAddress shown as pd:Contact.")
+              help="Collapse concepts to this depth of their skos:broader tree (default leaf); "
+                   "--level 2 shows pd:EmailAddress as pd:Contact.")
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Output file (default: standard output for text formats).")
 @reports_errors
@@ -58,7 +58,7 @@ def export(store_path: Path | None, view: str | None, fmt: str | None, policies:
       policykg export --store kg --format trig --out kg.trig
     Graphs (Gephi/Cytoscape: graphml, gexf, cyjs; Graphviz: dot, svg, png; a browser: html):
       policykg export --store kg --view sharing --format html --out sharing.html
-      policykg export --store kg --view collection --level 1 --format gexf --out collection.gexf
+      policykg export --store kg --view collection --level 2 --format gexf --out collection.gexf
       policykg export --store kg --view policy --policy harbor-goods --format svg --out harbor.svg
       policykg export --store kg --view question --question merger-transfer-without-consent --format png --out merger.png
     """

@@ -149,6 +149,10 @@ def curie(iri: str) -> str:
     return f"{prefix}:{iri[len(best):]}"
 
 
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
+
+
 def _sentence(text: str) -> str:
     return " ".join(text.split())
 
@@ -463,6 +467,12 @@ def question_view(store: ox.Store, name: str, policies: Iterable[str] | None = N
                     b.node(key, label=value.value, kind="answer", iri="")
                 b.nodes[key].note(policy.value, None)
                 b.edge(policy.value, key, relation=column, label=column).note(policy.value, text)
+    for (source, _), edge in b.edges.items():
+        if source == hub and edge.evidence:
+            # a drawing of the answer shows why each controller is in it: its first sentence
+            first = next(iter(edge.evidence)).split("] ", 1)[-1]
+            more = len(edge.evidence) - 1
+            edge.attrs["label"] = _clip(first, 90) + (f" (+{more} more)" if more else "")
     _controllers(store, b, sorted(answered))
     b.nodes[hub].policies = {slug(p) for p in answered}
     return b.graph(view="question", title=query.title or query.name, question=query.name)

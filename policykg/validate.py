@@ -330,7 +330,7 @@ def _findings(policy: str, profile: str, data: rdflib.Graph, shapes: rdflib.Grap
         path = results.value(r, sh("resultPath"))
         value = results.value(r, sh("value"))
         # item rules are about the policy: one finding per shape, quoting the first triggering fact
-        key = (str(shape), str(focus), None if info and info.item else str(value))
+        key = (str(shape), policy, None) if info and info.item else (str(shape), str(focus), str(value))
         if key in seen:
             continue
         seen.add(key)

@@ -63,8 +63,11 @@ def render(graph: "nx.DiGraph", fmt: str) -> bytes:
     if fmt == "gexf":
         import networkx as nx
 
+        g = _without_nested(graph)
+        for _, data in g.nodes(data=True):     # Gephi shows GEXF's viz colours as they are
+            data["viz"] = {"color": _rgb(KIND_COLOURS.get(str(data.get("kind")), OTHER_COLOUR))}
         buf = io.BytesIO()
-        nx.write_gexf(_without_nested(graph), buf, encoding="utf-8", prettyprint=True)
+        nx.write_gexf(g, buf, encoding="utf-8", prettyprint=True)
         return buf.getvalue()
     if fmt == "dot":
         return to_dot(graph).encode("utf-8")
@@ -75,6 +78,10 @@ def render(graph: "nx.DiGraph", fmt: str) -> bytes:
     if fmt == "html":
         return to_html(graph).encode("utf-8")
     raise RenderError(f"unknown format {fmt!r} (expected one of {', '.join(FORMATS)})")
+
+
+def _rgb(colour: str) -> dict[str, int | float]:
+    return {"r": int(colour[1:3], 16), "g": int(colour[3:5], 16), "b": int(colour[5:7], 16), "a": 1.0}
 
 
 def _without_nested(graph: "nx.DiGraph") -> "nx.DiGraph":

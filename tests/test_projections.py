@@ -328,3 +328,48 @@ def test_export_explains_a_wrong_combination(store_dir, args, message):
 def test_export_help_has_an_example():
     result = _run("--help")
     assert "policykg export --store kg --view sharing --format html" in result.stdout
+
+
+# ------------------------------------------------------------------ the documented commands
+
+DOC = ROOT / "docs" / "visualisation.md"
+
+
+def _documented_exports() -> list[list[str]]:
+    import shlex
+
+    block = DOC.read_text(encoding="utf-8").split("```sh", 1)[1].split("```", 1)[0]
+    commands = []
+    for line in block.splitlines():
+        words = shlex.split(line.split("  #", 1)[0])
+        if words[:2] == ["policykg", "export"]:
+            commands.append(words[2:])
+    return commands
+
+
+def test_docs_show_export_commands():
+    assert len(_documented_exports()) >= 4
+
+
+@pytest.fixture(scope="module")
+def examples_store(tmp_path_factory) -> Path:
+    """examples/ ingested as the docs do (`policykg ingest examples/ --store kg`)."""
+    from policykg.cli import main
+
+    path = tmp_path_factory.mktemp("examples") / "kg"
+    result = CliRunner().invoke(main, ["ingest", str(ROOT / "examples"), "--store", str(path), "-q"])
+    assert path.exists(), result.output
+    return path
+
+
+@pytest.mark.parametrize("args", _documented_exports(), ids=lambda a: " ".join(a[:6]))
+def test_documented_export_command_works_on_examples(examples_store, tmp_path, args):
+    if "png" in args or "svg" in args:
+        if shutil.which("dot") is None:
+            pytest.skip("Graphviz is not installed (Debian: apt-get install graphviz)")
+    args = [str(examples_store) if a == "kg" else a for a in args]
+    args = [str(tmp_path / a) if i and args[i - 1] == "--out" else a for i, a in enumerate(args)]
+    result = _run(*args)
+    assert result.exit_code == 0, result.stderr
+    out = [a for i, a in enumerate(args) if i and args[i - 1] == "--out"]
+    assert (Path(out[0]).stat().st_size if out else len(result.stdout_bytes)) > 0

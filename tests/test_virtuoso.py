@@ -75,7 +75,7 @@ def virtuoso(tmp_path_factory: pytest.TempPathFactory):
                 tail = log.read_text(errors="replace")[-2000:] if log.exists() else "(no log)"
                 pytest.fail(f"virtuoso-t did not start: {tail}")
             time.sleep(0.3)
-        password = secrets.token_hex(12)
+        password = "pk" + secrets.token_hex(12)      # SET PASSWORD wants it to start with a letter
         changed = subprocess.run(["isql-vt", f"127.0.0.1:{sql_port}", "dba", "dba",
                                   f"exec=SET PASSWORD dba {password};"], capture_output=True, text=True, timeout=60)
         if "Done." not in changed.stdout:      # isql-vt exits 0 even when it could not connect
