@@ -373,7 +373,7 @@ def legal_bases(doc: Document, r: Reader) -> Iterator[Fact]:
         heading = r.heading_says("legal-basis-heading", s)
         if not (r.says("legal-basis", s.text) or heading or r.lead_says("legal-basis", s)):
             continue
-        if _KEEP.search(s.text) and not re.search(r"\b(?:legal|lawful) bas[ie]s\b", s.text, re.I):
+        if _KEEP.search(s.text) and _CRITERIA.search(s.text) and not re.search(r"\b(?:legal|lawful) bas[ie]s\b", s.text, re.I):
             continue  # "kept as long as necessary to fulfil contractual obligations" is retention, not a basis
         described = [(m.start() + len("legitimate interest"), m.end()) for m in _INTEREST_DESCRIPTION.finditer(s.text)]
         for m in r.find("legal-basis", s.text):
