@@ -44,6 +44,11 @@ PROHIBITED = pk("Prohibited")
 
 # ------------------------------------------------------------------ sentence context
 
+_DEFINITION = re.compile(r"^\W*[\"“‘']?[A-Z](?>[\w'’-]*)(?:\s+(?>[\w'’-]+)){0,4}?[\"”’']?\s*(?:\([^)]*\)\s*)?"
+                         r"(?:means|refers? to|shall mean|is defined as|has the meaning)\b")
+_DEFINES = re.compile(r"\b(?:means|refers? to|shall mean|is defined as)\b")
+
+
 class Reader:
     """Cue tests on one sentence, its section headings and the lead-in of its list.
 
@@ -70,6 +75,11 @@ class Reader:
         if found is None:
             found = self._found[key] = self.lex.scheme(scheme).find(text)
         return found
+
+    def defines(self, s: Sentence) -> bool:
+        """A definition ("Affiliate means an entity that ...") states no practice."""
+        return bool(_DEFINITION.match(s.text)) or (
+            self.heading_says("definitions-heading", s) and bool(_DEFINES.search(s.text)))
 
     def heading_says(self, cue: str, s: Sentence) -> bool:
         return any(self.says(cue, h) for h in s.block.headings[-2:])
@@ -124,7 +134,7 @@ def _concepts_in(reader: Reader, scheme: str, s: Sentence, *, start: int = 0) ->
 def collection(doc: Document, r: Reader) -> Iterator[Fact]:
     lex = r.lex
     for s in doc.sentences:
-        if s.block.kind == "heading":
+        if s.block.kind == "heading" or r.defines(s):
             continue
         in_list = s.block.kind in ("item", "row") and (
             r.lead_says("collect", s) or r.heading_says("collect-heading", s))
@@ -146,7 +156,7 @@ _PURPOSE_SPLIT = re.compile(r"\b(?:to|for|in order to|so that|so we can|help(?:s
 def use(doc: Document, r: Reader) -> Iterator[Fact]:
     lex = r.lex
     for s in doc.sentences:
-        if s.block.kind == "heading":
+        if s.block.kind == "heading" or r.defines(s):
             continue
         in_list = s.block.kind in ("item", "row") and (r.lead_says("use", s) or r.heading_says("use-heading", s))
         verb = r.says("use", s.text)
@@ -165,7 +175,7 @@ def use(doc: Document, r: Reader) -> Iterator[Fact]:
 def disclosure(doc: Document, r: Reader) -> Iterator[Fact]:
     lex = r.lex
     for s in doc.sentences:
-        if s.block.kind == "heading":
+        if s.block.kind == "heading" or r.defines(s):
             continue
         in_list = s.block.kind in ("item", "row") and (r.lead_says("share", s) or r.heading_says("share-heading", s))
         verb = r.says("share", s.text)
@@ -348,7 +358,7 @@ def cross_border_transfer(doc: Document, r: Reader) -> Iterator[Fact]:
 def rights(doc: Document, r: Reader) -> Iterator[Fact]:
     lex = r.lex
     for s in doc.sentences:
-        if s.block.kind == "heading":
+        if s.block.kind == "heading" or r.defines(s):
             continue
         in_list = s.block.kind in ("item", "row") and (r.lead_says("rights", s) or r.heading_says("rights-heading", s))
         if not (r.says("rights", s.text) or in_list):
@@ -368,7 +378,7 @@ _INTEREST_DESCRIPTION = re.compile(r"\blegitimate (?:business )?interests?\s+(?:
 
 def legal_bases(doc: Document, r: Reader) -> Iterator[Fact]:
     for s in doc.sentences:
-        if s.block.kind == "heading":
+        if s.block.kind == "heading" or r.defines(s):
             continue
         heading = r.heading_says("legal-basis-heading", s)
         if not (r.says("legal-basis", s.text) or heading or r.lead_says("legal-basis", s)):
@@ -386,7 +396,7 @@ def legal_bases(doc: Document, r: Reader) -> Iterator[Fact]:
 def measures(doc: Document, r: Reader) -> Iterator[Fact]:
     lex = r.lex
     for s in doc.sentences:
-        if s.block.kind == "heading":
+        if s.block.kind == "heading" or r.defines(s):
             continue
         if not (r.says("security", s.text) or r.heading_says("security-heading", s) or r.lead_says("security", s)):
             continue

@@ -5,6 +5,7 @@ Exit status: 0 clean, 1 findings at or above --fail-on (or an inconsistency foun
 """
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -51,9 +52,11 @@ def _emit(report: Any, fmt: str, fail_on: str, output: Path | None) -> None:
 @click.argument("policies", nargs=-1)
 @store_option
 @_validation_options
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=lambda: os.cpu_count() or 1,
+              show_default="the number of CPUs", help="Worker processes for large stores.")
 @reports_errors
 def validate(policies: tuple[str, ...], store_path: Path | None, profile: str, shapes: tuple[Path, ...],
-             fmt: str, fail_on: str, output: Path | None) -> None:
+             fmt: str, fail_on: str, output: Path | None, jobs: int) -> None:
     """Check POLICY ... (slugs or IRIs; default: every policy in the store) against SHACL shapes.
 
     Reports, per policy, the GDPR Art. 13/14 information that is missing (article and message) and
@@ -67,11 +70,12 @@ def validate(policies: tuple[str, ...], store_path: Path | None, profile: str, s
       policykg validate --store kg --format sarif -o policykg.sarif
       policykg validate --store kg --profile all --shapes company-rules.ttl
     """
-    from policykg.store import open_store
+    from policykg.store import default_store_path, open_store
     from policykg.validate import validate_store
 
-    store = open_store(store_path, read_only=True)
-    report = validate_store(store, policies, profile=profile, shapes=shapes)
+    path = store_path or default_store_path()
+    store = open_store(path, read_only=True)
+    report = validate_store(store, policies, profile=profile, shapes=shapes, jobs=jobs, store_path=path)
     _emit(report, fmt, fail_on, output)
 
 

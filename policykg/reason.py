@@ -6,6 +6,8 @@ third parties" (a prohibited disclosure to dpv:ThirdParty) rules out every discl
 dpv:ThirdParty. In OWL that is one class expression on the policy, ``not (pk:disclosesTo some C)``, and
 each permitted disclosure is a witness ``pk:disclosesTo r, r a R`` with ``R subClassOf C`` from the
 skos:broader/rdfs:subClassOf links: HermiT finds the ontology inconsistent, no rule written per pair.
+Sales use pk:sellsTo, a subproperty of pk:disclosesTo ("we never sell" does not forbid sharing), and
+disclosures made only on a condition (a merger) are left out: they are the usual stated exception.
 The practice level of core.ttl is kept as designed (pk:modality is functional, pk:Permitted and
 pk:Prohibited are different individuals), so one fact stated both ways is inconsistent too.
 
@@ -35,14 +37,17 @@ OWL = "http://www.w3.org/2002/07/owl#"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS_SUBCLASS = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
 DISCLOSES_TO = PK + "disclosesTo"
+SELLS_TO = PK + "sellsTo"      # rdfs:subPropertyOf pk:disclosesTo: a sale is a disclosure
 
 _DISCLOSURES = """
 PREFIX pk: <https://w3id.org/policykg/ns#>
 PREFIX dpv: <https://w3id.org/dpv#>
-SELECT ?policy ?fact ?recipient ?modality ?sentence WHERE {
+SELECT ?policy ?fact ?recipient ?modality ?sale ?sentence WHERE {
   GRAPH ?policy {
     ?policy pk:states ?fact . ?fact pk:modality ?modality ; dpv:hasRecipient ?recipient .
-    { ?fact a pk:Disclosure } UNION { ?fact a pk:Sale }
+    { ?fact a pk:Disclosure BIND(false AS ?sale) } UNION { ?fact a pk:Sale BIND(true AS ?sale) }
+    # a disclosure that only happens on a condition (a merger) is the usual exception to "we never share"
+    FILTER NOT EXISTS { ?fact pk:modality pk:Permitted ; pk:hasCondition ?condition }
     OPTIONAL { ?fact pk:evidence/<http://www.w3.org/ns/oa#exact> ?sentence }
   }
 }"""
@@ -63,6 +68,11 @@ class Disclosure:
     recipient: str
     permitted: bool
     sentence: str | None
+    sale: bool = False
+
+    @property
+    def prop(self) -> str:
+        return SELLS_TO if self.sale else DISCLOSES_TO
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,7 +183,8 @@ def _inconsistent_error() -> type[Exception]:
 def disclosures(store: ox.Store, policy: str) -> list[Disclosure]:
     rows = store.query(_DISCLOSURES, substitutions={ox.Variable("policy"): ox.NamedNode(policy)})
     return [Disclosure(r["fact"].value, r["recipient"].value, r["modality"].value == PK + "Permitted",
-                       r["sentence"].value if r["sentence"] is not None else None) for r in rows]
+                       r["sentence"].value if r["sentence"] is not None else None, r["sale"].value == "true")
+            for r in rows]
 
 
 def hierarchy(store: ox.Store) -> list[tuple[str, str]]:
@@ -190,6 +201,8 @@ def policy_axioms(graph: rdflib.Graph, policy: str, facts: Iterable[Disclosure])
 
     permitted disclosure to R:  policy pk:disclosesTo policy#to-n, policy#to-n a R
     prohibited disclosure to C: policy a [ owl:complementOf [ owl:onProperty pk:disclosesTo ; owl:someValuesFrom C ] ]
+    and the same with pk:sellsTo for sales: ruling out a sale does not rule out sharing, but ruling out
+    sharing rules out selling (pk:sellsTo is a subproperty of pk:disclosesTo).
     """
     from rdflib import BNode, URIRef
     from rdflib.namespace import OWL as O, RDF
@@ -204,11 +217,11 @@ def policy_axioms(graph: rdflib.Graph, policy: str, facts: Iterable[Disclosure])
             witness = URIRef(f"{policy}#to-{n}")
             graph.add((witness, RDF.type, O.NamedIndividual))
             graph.add((witness, RDF.type, recipient))
-            graph.add((p, URIRef(DISCLOSES_TO), witness))
+            graph.add((p, URIRef(d.prop), witness))
         else:
             restriction, complement = BNode(), BNode()
             graph.add((restriction, RDF.type, O.Restriction))
-            graph.add((restriction, O.onProperty, URIRef(DISCLOSES_TO)))
+            graph.add((restriction, O.onProperty, URIRef(d.prop)))
             graph.add((restriction, O.someValuesFrom, recipient))
             graph.add((complement, RDF.type, O.Class))
             graph.add((complement, O.complementOf, restriction))
@@ -223,6 +236,8 @@ def reasoning_graph(links: Iterable[tuple[str, str]]) -> rdflib.Graph:
     g = core_graph()
     g.add((URIRef(DISCLOSES_TO), RDF.type, O.ObjectProperty))
     g.add((URIRef(DISCLOSES_TO), RDFS.domain, URIRef(PK + "PolicyDocument")))
+    g.add((URIRef(SELLS_TO), RDF.type, O.ObjectProperty))
+    g.add((URIRef(SELLS_TO), RDFS.subPropertyOf, URIRef(DISCLOSES_TO)))
     for narrow, broad in links:
         g.add((URIRef(narrow), RDF.type, O.Class))
         g.add((URIRef(broad), RDF.type, O.Class))
@@ -285,7 +300,7 @@ def explain(facts: list[Disclosure], links: Iterable[tuple[str, str]], policy: s
     for allowed in (d for d in facts if d.permitted):
         up = ancestors(allowed.recipient)
         for ruled_out in (d for d in facts if not d.permitted):
-            if ruled_out.recipient in up:
+            if ruled_out.recipient in up and (allowed.sale or not ruled_out.sale):
                 pairs.append(Contradiction(policy, allowed, ruled_out))
     return pairs
 

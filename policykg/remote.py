@@ -14,6 +14,7 @@ Basic and digest authentication are negotiated from the server's challenge.
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 import urllib.error
@@ -157,7 +158,7 @@ class Credentials:
 
 
 def _sparql(url: str, text: str, credentials: Credentials | None, timeout: float) -> tuple[dict[str, Any], dict[str, str]]:
-    """Send a query or update with SPARQLWrapper; basic auth first, digest if the server asks for it."""
+    """Send a query with SPARQLWrapper; basic auth first, digest if the server asks for it."""
     from SPARQLWrapper import BASIC, DIGEST, JSON, POST, SPARQLWrapper
     from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException, Unauthorized
 
@@ -172,9 +173,6 @@ def _sparql(url: str, text: str, credentials: Credentials | None, timeout: float
             client.setCredentials(credentials.user, credentials.password)
         response = client.query()
         headers = {k.lower(): v for k, v in response.info().items()}
-        if client.isSparqlUpdateRequest():
-            response.response.read()
-            return {}, headers
         return response.convert(), headers
 
     try:
@@ -306,14 +304,38 @@ class _NoGraphStore(Exception):
     pass
 
 
-def _opener(url: str, credentials: Credentials | None) -> urllib.request.OpenerDirector:
-    if credentials is None:
-        return urllib.request.build_opener()
-    passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-    passwords.add_password(None, url, credentials.user, credentials.password)
-    # The digest handler runs first (handler_order 490) and leaves a Basic challenge to the next one.
-    return urllib.request.build_opener(urllib.request.HTTPDigestAuthHandler(passwords),
-                                       urllib.request.HTTPBasicAuthHandler(passwords))
+def _authorization(request: urllib.request.Request, credentials: Credentials, timeout: float) -> str | None:
+    """The Authorization header for ``request``, from the challenge of a body-less probe.
+
+    Answering the server's 401 after sending the body does not work: Virtuoso answers before reading
+    the body and closes the connection (a broken pipe). So ask first with an empty PUT (harmless: the
+    real PUT replaces the graph right after; an empty POST is no update at all) and send the body
+    once, authorised.
+    """
+    probe = urllib.request.Request(request.full_url, data=b"", method=request.get_method(),
+                                   headers={"Content-Type": request.get_header("Content-type") or "text/plain"})
+    try:
+        with urllib.request.urlopen(probe, timeout=timeout) as response:
+            response.read()
+        return None
+    except urllib.error.HTTPError as exc:
+        if exc.code != 401:
+            return None      # no authentication asked for; the real request will show what is wrong
+        challenges = exc.headers.get_all("WWW-Authenticate") or []
+    for challenge in challenges:
+        scheme, _, rest = challenge.strip().partition(" ")
+        if scheme.lower() == "digest":
+            passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+            passwords.add_password(None, request.full_url, credentials.user, credentials.password)
+            fields = urllib.request.parse_keqv_list(filter(None, urllib.request.parse_http_list(rest)))
+            answer = urllib.request.HTTPDigestAuthHandler(passwords).get_authorization(request, fields)
+            if answer:
+                return "Digest " + answer
+    if any(c.strip().lower().startswith("basic") for c in challenges):
+        token = base64.b64encode(f"{credentials.user}:{credentials.password}".encode()).decode()
+        return "Basic " + token
+    raise QueryError(f"{request.full_url} asks for an authentication scheme policykg does not speak: "
+                     f"{'; '.join(challenges) or 'none given'} (basic and digest are supported)")
 
 
 def _put_graph(graph_store: str, graph: str, triples: list[ox.Triple], credentials: Credentials | None,
@@ -325,7 +347,11 @@ def _put_graph(graph_store: str, graph: str, triples: list[ox.Triple], credentia
     request = urllib.request.Request(url, data=body, method="PUT",
                                      headers={"Content-Type": "text/turtle; charset=utf-8"})
     try:
-        with _opener(graph_store, credentials).open(request, timeout=timeout) as response:
+        if credentials is not None:
+            authorization = _authorization(request, credentials, timeout)
+            if authorization:
+                request.add_unredirected_header("Authorization", authorization)
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             response.read()
     except urllib.error.HTTPError as exc:
         if exc.code in (404, 405, 501):
@@ -345,13 +371,31 @@ def _update_graph(endpoint: str, graph: str, triples: list[ox.Triple], credentia
     plain = [t for t in triples if not (isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode))]
     chunks = [with_bnodes] if with_bnodes else []
     chunks += [plain[i:i + _UPDATE_CHUNK] for i in range(0, len(plain), _UPDATE_CHUNK)]
-    _sparql(endpoint, f"DROP SILENT GRAPH <{graph}>", credentials, timeout)
+    _post_update(endpoint, f"DROP SILENT GRAPH <{graph}>", credentials, timeout)
     for chunk in chunks:
         data = "\n".join(f"{t.subject} {t.predicate} {t.object} ." for t in chunk)
         # Virtuoso refuses blank nodes in INSERT DATA; an INSERT template with one solution is the same.
         operation = "INSERT" if chunk is with_bnodes else "INSERT DATA"
         where = " WHERE {}" if chunk is with_bnodes else ""
-        _sparql(endpoint, f"{operation} {{ GRAPH <{graph}> {{\n{data}\n}} }}{where}", credentials, timeout)
+        _post_update(endpoint, f"{operation} {{ GRAPH <{graph}> {{\n{data}\n}} }}{where}", credentials, timeout)
+
+
+def _post_update(endpoint: str, text: str, credentials: Credentials | None, timeout: float) -> None:
+    """Send one SPARQL UPDATE (SPARQL 1.1 Protocol, form-encoded), authorised before the body goes."""
+    request = urllib.request.Request(endpoint, data=urllib.parse.urlencode({"update": text}).encode(),
+                                     method="POST", headers={"Content-Type": "application/x-www-form-urlencoded"})
+    try:
+        if credentials is not None:
+            authorization = _authorization(request, credentials, timeout)
+            if authorization:
+                request.add_unredirected_header("Authorization", authorization)
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            response.read()
+    except urllib.error.HTTPError as exc:
+        hint = " (check --user and $POLICYKG_PASSWORD)" if exc.code in (401, 403) else ""
+        raise QueryError(f"{endpoint} refused the update: HTTP {exc.code}: {_body(exc)}{hint}") from exc
+    except (urllib.error.URLError, OSError) as exc:
+        raise QueryError(f"cannot reach the SPARQL endpoint {endpoint}: {getattr(exc, 'reason', exc)}") from exc
 
 
 def _first_line(exc: Exception) -> str:

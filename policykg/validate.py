@@ -141,27 +141,37 @@ def _rdf_format(path: Path) -> str:
 
 # ---------------------------------------------------------------- graphs
 
-def ontology_closure(store: ox.Store) -> list[tuple[ox.NamedNode | ox.BlankNode, ox.NamedNode, ox.Term]]:
+def ontology_closure(store: ox.Store) -> list[tuple]:
     """The part of the ontology graph the shapes read: types, broader/subclass links, pk:right links."""
     from policykg.ingest.graph import ONTOLOGY_GRAPH
 
     triples = []
     for predicate in _CLOSURE_PREDICATES:
         for q in store.quads_for_pattern(None, ox.NamedNode(predicate), None, ONTOLOGY_GRAPH):
-            triples.append((q.subject, q.predicate, q.object))
+            triples.append((_to_rdflib(q.subject), _to_rdflib(q.predicate), _to_rdflib(q.object)))
     if not triples:
         raise ValidationError("the store has no ontology graph: ingest policies with `policykg ingest` first")
     return triples
 
 
-def policy_graph(store: ox.Store, policy: str, closure: Iterable[tuple]) -> rdflib.Graph:
-    """One policy's named graph plus the ontology closure, in an rdflib Memory graph."""
+# Literals only the `structure` profile and the report read: left out of the graph the gdpr shapes run
+# on (the normalised text alone is most of a policy graph's bytes); the report reads evidence from the store.
+_TEXT_PREDICATES = frozenset(PK + p for p in ("text", "sha256", "repair", "line", "section", "evidence")) | frozenset(
+    "http://www.w3.org/ns/oa#" + p for p in ("exact", "start", "end"))
+
+
+def policy_graph(store: ox.Store, policy: str, closure: Iterable[tuple], *, full: bool = True) -> rdflib.Graph:
+    """One policy's named graph plus the ontology closure (rdflib terms), in an rdflib Memory graph.
+
+    ``full=False`` leaves out the text literals (see ``_TEXT_PREDICATES``), which no gdpr shape reads.
+    """
     g = _memory_graph()
     add = g.add
-    for s, p, o in closure:
-        add((_to_rdflib(s), _to_rdflib(p), _to_rdflib(o)))
+    for triple in closure:
+        add(triple)
     for q in store.quads_for_pattern(None, None, None, ox.NamedNode(policy)):
-        add((_to_rdflib(q.subject), _to_rdflib(q.predicate), _to_rdflib(q.object)))
+        if full or q.predicate.value not in _TEXT_PREDICATES:
+            add((_to_rdflib(q.subject), _to_rdflib(q.predicate), _to_rdflib(q.object)))
     return g
 
 
@@ -227,27 +237,66 @@ def resolve_policies(store: ox.Store, policies: Iterable[str] = ()) -> list[str]
 
 
 def validate_store(store: ox.Store, policies: Iterable[str] = (), *, profile: str = "gdpr",
-                   shapes: Iterable[Path] = (),
+                   shapes: Iterable[Path] = (), jobs: int = 1, store_path: Path | None = None,
                    on_policy: Callable[[PolicyReport], None] | None = None) -> ValidationReport:
-    """Validate each policy graph of ``store`` (all, or those named) against the profile and user shapes."""
+    """Validate each policy graph of ``store`` (all, or those named) against the profile and user shapes.
+
+    With ``jobs`` > 1 and the ``store_path`` of an on-disk store, policies are validated in that many
+    worker processes, each opening the store read-only (pySHACL is pure Python: threads would not help).
+    """
+    shapes = list(shapes)
     shape_graphs = load_shapes(profile, shapes)
     targets = resolve_policies(store, policies)
+    report = ValidationReport(profiles=[n for n, _ in shape_graphs], items=information_items(store))
+    if jobs > 1 and store_path is not None and len(targets) >= 4 * jobs:
+        report.policies = _validate_parallel(store_path, targets, profile, shapes, jobs)
+        if on_policy is not None:
+            for pr in report.policies:
+                on_policy(pr)
+        return report
+    report.policies = _validate_policies(store, targets, shape_graphs, report.items, on_policy)
+    return report
+
+
+def _validate_parallel(store_path: Path, targets: list[str], profile: str, shapes: list[Path],
+                       jobs: int) -> list[PolicyReport]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    size = -(-len(targets) // (jobs * 4))
+    chunks = [targets[i:i + size] for i in range(0, len(targets), size)]
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        parts = pool.map(_validate_chunk, [(str(store_path), c, profile, [str(p) for p in shapes]) for c in chunks])
+        return [pr for part in parts for pr in part]
+
+
+def _validate_chunk(args: tuple[str, list[str], str, list[str]]) -> list[PolicyReport]:
+    path, targets, profile, shapes = args
+    store = ox.Store.read_only(path)
+    shape_graphs = load_shapes(profile, [Path(p) for p in shapes])
+    return _validate_policies(store, targets, shape_graphs, information_items(store), None)
+
+
+def _validate_policies(store: ox.Store, targets: list[str], shape_graphs: list[tuple[str, rdflib.Graph]],
+                       items: dict[str, tuple[str, str]],
+                       on_policy: Callable[[PolicyReport], None] | None) -> list[PolicyReport]:
     closure = ontology_closure(store)
     annotations = {name: _shape_annotations(g) for name, g in shape_graphs}
-    report = ValidationReport(profiles=[n for n, _ in shape_graphs], items=information_items(store))
     disclosed = disclosed_items(store)
+    full = any(name != "gdpr" for name, _ in shape_graphs)
+    done: list[PolicyReport] = []
     for policy in targets:
-        data = policy_graph(store, policy, closure)
-        pr = PolicyReport(policy, _source_file(data, policy))
+        data = policy_graph(store, policy, closure, full=full)
+        pr = PolicyReport(policy, _source_file(store, policy))
         for name, shapes_graph in shape_graphs:
-            pr.findings += _findings(policy, name, data, shapes_graph, annotations[name])
-        pr.findings.sort(key=lambda f: (-SEVERITY_RANK[f.severity], list(report.items).index(f.item)
-                                        if f.item in report.items else 99, f.code))
-        pr.found = {item: _evidence(data, fact) for item, fact in disclosed.get(policy, {}).items()}
-        report.policies.append(pr)
+            pr.findings += _findings(store, policy, name, data, shapes_graph, annotations[name])
+        pr.findings.sort(key=lambda f: (-SEVERITY_RANK[f.severity], list(items).index(f.item)
+                                        if f.item in items else 99, f.code))
+        pr.found = {item: _evidence(store, policy, fact) for item, fact in disclosed.get(policy, {}).items()}
+        done.append(pr)
         if on_policy is not None:
             on_policy(pr)
-    return report
+    return done
 
 
 def check_files(files: list[Path], *, profile: str = "gdpr", shapes: Iterable[Path] = ()) -> ValidationReport:
@@ -312,7 +361,7 @@ def _shape_annotations(shapes: rdflib.Graph) -> dict[str, _ShapeInfo]:
     return info
 
 
-def _findings(policy: str, profile: str, data: rdflib.Graph, shapes: rdflib.Graph,
+def _findings(store: ox.Store, policy: str, profile: str, data: rdflib.Graph, shapes: rdflib.Graph,
               annotations: dict[str, _ShapeInfo]) -> list[Finding]:
     from rdflib import URIRef
 
@@ -339,7 +388,7 @@ def _findings(policy: str, profile: str, data: rdflib.Graph, shapes: rdflib.Grap
             item=info.item if info else None, article=info.article if info else None,
             rule=info.rule if info else None, focus=str(focus) if focus is not None else None,
             path=str(path) if path is not None else None, value=str(value) if value is not None else None,
-            evidence=_evidence(data, value) if value is not None else None))
+            evidence=_evidence(store, policy, value) if value is not None else None))
     return found
 
 
@@ -370,26 +419,31 @@ def _severity(iri: str) -> Severity:
     return name if name in SEVERITY_RANK else "violation"  # type: ignore[return-value]
 
 
-def _evidence(data: rdflib.Graph, fact) -> Evidence | None:
-    from rdflib import URIRef
+_EVIDENCE = """PREFIX pk: <https://w3id.org/policykg/ns#>
+PREFIX oa: <http://www.w3.org/ns/oa#>
+SELECT ?g ?fact ?sentence ?line ?section WHERE { GRAPH ?g {
+  ?fact pk:evidence ?ev . ?ev oa:exact ?sentence . OPTIONAL { ?ev pk:line ?line } OPTIONAL { ?ev pk:section ?section } } }"""
 
+
+def _evidence(store: ox.Store, policy: str, fact) -> Evidence | None:
+    """The sentence (and its source line) a fact was read from, looked up in the store."""
     if fact is None:
         return None
-    node = data.value(URIRef(fact.value if isinstance(fact, ox.NamedNode) else str(fact)), URIRef(PK + "evidence"))
-    if node is None:
+    iri = fact.value if isinstance(fact, ox.NamedNode) else str(fact)
+    if not iri.startswith(("http://", "https://", "urn:")):
         return None
-    sentence = data.value(node, URIRef("http://www.w3.org/ns/oa#exact"))
-    line = data.value(node, URIRef(PK + "line"))
-    section = data.value(node, URIRef(PK + "section"))
-    return Evidence(str(sentence or ""), int(line) if line is not None else None,
-                    str(section) if section is not None else None)
+    for row in store.query(_EVIDENCE, substitutions={ox.Variable("g"): ox.NamedNode(policy),
+                                                     ox.Variable("fact"): ox.NamedNode(iri)}):
+        line, section = row["line"], row["section"]
+        return Evidence(row["sentence"].value, int(line.value) if line is not None else None,
+                        section.value if section is not None else None)
+    return None
 
 
-def _source_file(data: rdflib.Graph, policy: str) -> str | None:
-    from rdflib import URIRef
-
-    v = data.value(URIRef(policy), URIRef(PK + "sourceFile"))
-    return str(v) if v is not None else None
+def _source_file(store: ox.Store, policy: str) -> str | None:
+    for q in store.quads_for_pattern(ox.NamedNode(policy), ox.NamedNode(PK + "sourceFile"), None, ox.NamedNode(policy)):
+        return q.object.value
+    return None
 
 
 def _local(iri: str) -> str:
