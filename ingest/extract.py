@@ -217,7 +217,9 @@ def corporate_transaction(doc: Document, r: Reader) -> Iterator[Fact]:
         scope = s.text
         if i + 1 < len(sentences) and sentences[i + 1].block is s.block:
             nxt = sentences[i + 1].text
-            if re.search(r"\b(?:such|this|that|these|the) (?:event|transaction|case|circumstances?|situation|transfer)\b|\bif this happens\b|\bsuccessor\b|\bacquir", nxt, re.I):
+            refers_back = re.search(r"\b(?:such|this|that|these|the) (?:event|transaction|case|circumstances?|situation|transfer)\b|"
+                                    r"\bif this happens\b|\bsuccessor\b|\bacquir|\b(?:is|are|be|being) (?:transferred|shared|disclosed|sold|assigned)\b", nxt, re.I)
+            if refers_back and (r.says("notice-given", nxt) or r.says("consent-required", nxt) or r.says("consent-absent", nxt)):
                 scope += " " + nxt
         consent = r.says("consent-required", scope)
         without = r.says("consent-absent", scope)
@@ -412,11 +414,17 @@ _AGE = re.compile(
     r"or (?:older|over|above|younger|under))", re.I)
 
 
+_AGE_ELSEWHERE = re.compile(r"\b(?:and|or|but)\s+(\d{1,2})\s+(?:(?:years? (?:old|of age)\s+)?(?:elsewhere|in other|otherwise|outside|everywhere else|in the rest|in all other|for (?:all )?other))", re.I)
+
+
 def _threshold(m: re.Match[str]) -> int:
     """The age a phrase sets as the threshold: "under 13" and "12 or younger" both mean 13."""
     if m.group("n1"):
         age = int(m.group("n1"))
-        return age + 1 if m.group("kind").lower() == "older than" else age
+        after = m.string[m.end():m.end() + 25]
+        if m.group("kind").lower() == "older than" or re.match(r"\s*(?:years?(?: old| of age)?\s+)?or (?:younger|under)\b", after, re.I):
+            return age + 1
+        return age
     age = int(m.group("n2"))
     return age + 1 if re.search(r"younger|under", m.group("tail"), re.I) else age
 
@@ -426,11 +434,13 @@ def children(doc: Document, r: Reader) -> Iterator[Fact]:
     for s in doc.sentences:
         if not r.says("children", s.text) and not (r.heading_says("children", s) and _AGE.search(s.text)):
             continue
-        for m in _AGE.finditer(s.text):
-            age = _threshold(m)
+        ages = [(_threshold(m), m.end()) for m in _AGE.finditer(s.text)]
+        # "under 16 in the EEA and 13 elsewhere": the second threshold borrows the first one's wording
+        ages += [(int(m.group(1)), m.end()) for m in _AGE_ELSEWHERE.finditer(s.text) if ages]
+        for age, end in ages:
             if not 6 <= age <= 21:
                 continue
-            if re.search(r"\b(?:days?|months?|weeks?|hours?|percent|%)\b", s.text[m.end():m.end() + 10], re.I):
+            if re.search(r"\b(?:days?|months?|weeks?|hours?|percent|%)\b", s.text[end:end + 10], re.I):
                 continue
             yield Fact("ChildrenStatement", s, (("pk:minimumAge", _lit(age)),))
 

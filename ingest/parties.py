@@ -58,11 +58,15 @@ _GENERIC = re.compile(
     r"please|important|disclaimer|definitions?|interpretation|summary|overview|service provider|provider|operator|"
     r"the service|the application|the app|the website|[ivx]+|\d+|[a-z])$", re.I)
 _TRIM = re.compile(r"^(?:the|The)\s+(?=[A-Z])|[\s,.;:'\"“”‘’]+$")
+_ABBREVIATED_SUFFIX = re.compile(r"(?:\b(?:Inc|Ltd|Co|Corp|Pty|Pte|Pvt|Ltda)|\b[A-Z]\.[A-Z])$")
 
 
 def _clean(name: str) -> str | None:
     name = re.sub(r"\s+", " ", name).strip()
+    dotted = bool(re.search(_ABBREVIATED_SUFFIX.pattern[:-1] + r"\.$", name))
     name = _TRIM.sub("", name).strip()
+    if dotted and _ABBREVIATED_SUFFIX.search(name):
+        name += "."   # keep the full stop of "Inc." or "S.L."
     name = re.sub(r"\s+(?:and its|and our|its|our|and)$", "", name)
     name = re.sub(r"^(?:[\d.]+\s+)+(?=[A-Za-z])", "", name)   # a date's year or a section number run into the name
     if not name or len(name) > 70 or len(name) < 2:
@@ -109,6 +113,12 @@ def controller_name(doc: Document) -> tuple[str, Sentence | None] | None:
     scores = _candidates(doc)
     if not scores:
         return None
+    # "Acme" and "Acme Ltd" are one candidate: the legal name takes the short name's support
+    for name in list(scores):
+        for longer in list(scores):
+            if longer != name and longer.startswith(name) and re.fullmatch(_SUFFIX + r"\.?", longer[len(name):]):
+                scores[longer] += scores.pop(name)
+                break
     # names that recur in the text are better supported; a legal suffix is a strong sign
     for name in list(scores):
         mentions = doc.text.count(name)

@@ -6,6 +6,7 @@ document's graph is replaced in one SPARQL update, so the store never holds half
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,11 +34,16 @@ class IngestReport:
         return not self.failed
 
 
+# Files a folder of policies carries that are not policies (named explicitly, they are still read).
+_NOT_POLICIES = re.compile(r"^(?:readme|license|licence|changelog|contributing|notice)(?:\.[\w-]+)*$", re.I)
+
+
 def find_files(paths: Iterable[Path]) -> Iterator[Path]:
     """The policy files named, folders searched recursively for the supported suffixes, in a stable order."""
     for path in paths:
         if path.is_dir():
             yield from sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
+                              and not _NOT_POLICIES.match(p.name)
                               and not any(part.startswith(".") for part in p.relative_to(path).parts))
         else:
             yield path

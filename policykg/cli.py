@@ -141,7 +141,11 @@ def query(name: str, store_path: Path | None, fmt: str, params: tuple[str, ...],
 
 @main.command("queries")
 def list_queries() -> None:
-    """List the canned questions with their descriptions."""
+    """List the canned questions with their descriptions.
+
+    \b
+    Example: policykg queries
+    """
     from policykg.queries import catalogue
 
     entries = catalogue()

@@ -103,26 +103,30 @@ SELECT ?policy ?fact ?p ?o WHERE {
   }
 }"""
 
-# A disclosure's data categories: the ones it names, or those collected in the same sentence
-# ("we share your e-mail address with advertisers" is read as a collection and a disclosure).
 _SHARING_QUERY = _PREFIX_SELECT + """
-SELECT ?policy ?recipient ?data ?sentence WHERE {
+SELECT ?policy ?fact ?recipient ?ev ?sentence WHERE {
   GRAPH ?policy {
-    ?policy a pk:PolicyDocument ; pk:states ?fact .
-    ?fact a ?type ; dpv:hasRecipient ?recipient ; pk:modality pk:Permitted .
+    ?fact dpv:hasRecipient ?recipient ; a ?type ; pk:modality pk:Permitted .
     VALUES ?type { pk:Disclosure pk:Sale }
-    OPTIONAL { ?fact pk:evidence/oa:exact ?sentence }
-    OPTIONAL { { ?fact dpv:hasPersonalData ?data }
-               UNION { ?fact pk:evidence ?ev . ?other pk:evidence ?ev ; dpv:hasPersonalData ?data } }
+    OPTIONAL { ?fact pk:evidence ?ev . ?ev oa:exact ?sentence }
+  }
+}"""
+
+# The data categories of every fact, with its sentence: a disclosure shares the ones it names and
+# those collected in the same sentence ("we collect your e-mail address and share it with ...").
+_DATA_BY_SENTENCE_QUERY = _PREFIX_SELECT + """
+SELECT ?fact ?ev ?data WHERE {
+  GRAPH ?policy {
+    ?fact dpv:hasPersonalData ?data .
+    OPTIONAL { ?fact pk:evidence ?ev }
   }
 }"""
 
 _COLLECTION_QUERY = _PREFIX_SELECT + """
 SELECT ?policy ?data ?sentence WHERE {
   GRAPH ?policy {
-    ?policy a pk:PolicyDocument ; pk:states ?fact .
     ?fact a pk:Collection ; dpv:hasPersonalData ?data ; pk:modality pk:Permitted .
-    OPTIONAL { ?fact pk:evidence/oa:exact ?sentence }
+    OPTIONAL { ?fact pk:evidence ?ev . ?ev oa:exact ?sentence }
   }
 }"""
 
@@ -380,17 +384,23 @@ def sharing_view(store: ox.Store, policies: Iterable[str] | None = None, *, leve
     wanted = _policy_iris(store, policies)
     voc = Vocabulary.from_store(store)
     b = _Builder()
-    _controllers(store, b, wanted)
+    controllers = _controllers(store, b, wanted)
+    data_of: dict[str, set[str]] = defaultdict(set)       # fact or evidence IRI -> data categories
+    for s in store.query(_DATA_BY_SENTENCE_QUERY):
+        data_of[s["fact"].value].add(s["data"].value)
+        if s["ev"] is not None:
+            data_of[s["ev"].value].add(s["data"].value)
     for s in store.query(_SHARING_QUERY):
         policy = s["policy"].value
-        if wanted is not None and policy not in wanted:
+        if policy not in controllers:          # another policy than the ones wanted
             continue
         target = _concept(b, voc, s["recipient"].value, "recipient", level)
         b.nodes[target].note(policy, None)
         edge = b.edge(policy, target, relation="shares with")
         edge.note(policy, s["sentence"].value if s["sentence"] is not None else None)
-        data = voc.collapse(s["data"].value, level) if s["data"] is not None else UNSPECIFIED_DATA
-        edge.extra["categories"].add(curie(data))
+        shared = data_of.get(s["fact"].value, set()) | (data_of.get(s["ev"].value, set()) if s["ev"] else set())
+        for data in shared or {UNSPECIFIED_DATA}:
+            edge.extra["categories"].add(curie(voc.collapse(data, level) if data != UNSPECIFIED_DATA else data))
     for edge in b.edges.values():
         edge.attrs["weight"] = max(1, len(edge.extra.get("categories", ())))
         edge.attrs["label"] = str(edge.attrs["weight"]) if edge.attrs["weight"] > 1 else ""
@@ -407,12 +417,12 @@ def collection_view(store: ox.Store, policies: Iterable[str] | None = None, *, l
     wanted = _policy_iris(store, policies)
     voc = Vocabulary.from_store(store)
     b = _Builder()
-    _controllers(store, b, wanted)
+    controllers = _controllers(store, b, wanted)
     for item in b.nodes.values():
         item.attrs["bipartite"] = 0
     for s in store.query(_COLLECTION_QUERY):
         policy = s["policy"].value
-        if wanted is not None and policy not in wanted:
+        if policy not in controllers:          # another policy than the ones wanted
             continue
         target = _concept(b, voc, s["data"].value, "data", level)
         b.nodes[target].attrs["bipartite"] = 1

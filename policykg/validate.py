@@ -93,10 +93,6 @@ class ValidationReport:
     items: dict[str, tuple[str, str]]                 # item -> (article, label), in catalogue order
     policies: list[PolicyReport] = field(default_factory=list)
 
-    def worst(self) -> Severity | None:
-        ranks = [SEVERITY_RANK[f.severity] for p in self.policies for f in p.findings]
-        return next((s for s, r in SEVERITY_RANK.items() if ranks and r == max(ranks)), None)  # type: ignore[return-value]
-
     def fails(self, fail_on: str) -> bool:
         """True when some finding is at or above ``fail_on`` (violation, warning, info or never)."""
         if fail_on == "never":
@@ -154,8 +150,8 @@ def ontology_closure(store: ox.Store) -> list[tuple]:
     return triples
 
 
-# Literals only the `structure` profile and the report read: left out of the graph the gdpr shapes run
-# on (the normalised text alone is most of a policy graph's bytes); the report reads evidence from the store.
+# What only the `structure` profile reads (the text, the evidence links and their literals): left out of
+# the graph the gdpr shapes run on, to copy less; the report reads evidence from the store itself.
 _TEXT_PREDICATES = frozenset(PK + p for p in ("text", "sha256", "repair", "line", "section", "evidence")) | frozenset(
     "http://www.w3.org/ns/oa#" + p for p in ("exact", "start", "end"))
 

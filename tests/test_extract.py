@@ -84,8 +84,6 @@ def test_merger_with_notice_in_the_same_sentence_has_notice_and_no_consent_safeg
     assert "pk:ConsentSafeguard" not in safeguards
 
 
-@pytest.mark.xfail(strict=True, reason="engine: a notice in the NEXT sentence ('We will notify you by email before "
-                   "your information is transferred.') is not attached to the merger (brightpath-learning's wording)")
 def test_merger_with_notice_in_the_next_sentence_has_notice_and_no_consent_safeguard(read_facts):
     found = merger_facts(read_facts(MERGER_NOTICE))
     assert found, "no Disclosure with pk:CorporateTransaction"
@@ -147,7 +145,6 @@ def test_children_under_13_gives_threshold_13(read_facts):
     assert values(facts, "ChildrenStatement", "pk:minimumAge") == {"13"}
 
 
-@pytest.mark.xfail(strict=True, reason="engine: only the first age of 'under 16 in the EEA and 13 elsewhere' is read")
 def test_children_under_16_in_eea_and_13_elsewhere_gives_both_thresholds(read_facts):
     facts = read_facts("We do not knowingly collect data from children under 16 in the EEA and 13 elsewhere.")
     assert values(facts, "ChildrenStatement", "pk:minimumAge") == {"13", "16"}
@@ -158,7 +155,6 @@ def test_children_12_or_younger_gives_threshold_13(read_facts):
     assert values(facts, "ChildrenStatement", "pk:minimumAge") == {"13"}
 
 
-@pytest.mark.xfail(strict=True, reason="engine: 'aged 12 or younger' is read as 'aged 12' (threshold 12)")
 def test_children_aged_12_or_younger_gives_threshold_13(read_facts):
     facts = read_facts("Our services are not for children aged 12 or younger.")
     assert values(facts, "ChildrenStatement", "pk:minimumAge") == {"13"}

@@ -85,8 +85,6 @@ def test_examples_ingest_without_failures(examples_report):
     assert examples_report.ok, [str(e) for e in examples_report.failed]
 
 
-@pytest.mark.xfail(strict=True, reason="examples/README.md is ingested as a policy 'readme'; find_files (or the "
-                   "examples layout) should leave README files out")
 def test_examples_folder_holds_exactly_the_six_example_policies(examples_store):
     from conftest import EXAMPLE_POLICIES
     from policykg.store import policy_graphs
