@@ -21,6 +21,8 @@ _SUFFIX = (r"(?i:,?\s+(?:Inc|LLC|L\.L\.C|Ltd|Limited|Corp|Corporation|Co|Company
            r"B\.?V|N\.?V|Pty\.?\s+Ltd|Pty|PLC|plc|LLP|LP|AB|Oy|AS|ApS|K\.?K|Pte\.?\s+Ltd|Pvt\.?\s+Ltd|Private Limited|"
            r"FZE|FZ-LLC|srl|S\.r\.l|Ltda|Holdings|Group)\.?)")
 NAME = rf"(?P<name>[{_UPPER}][\w'’!+.&-]*(?:\s+{_WORD}){{0,6}}?{_SUFFIX}?)"
+# where nothing follows the name in a pattern, it must end where a name ends (so "Acme Ltd" beats "Acme")
+NAME_END = NAME + r"(?=\s*[,.;:()\[\]\"“”]|\s*$|\s+(?:is|are|and|a|an|which|who|with|located|registered|having|has|in|at|on|to|for)\b)"
 
 # (regex, weight): the name group is the candidate
 LAX = r"(?P<name>[^\s(\"“”,;][^()\"“”\n;]{0,70}?)"
@@ -35,14 +37,16 @@ _PATTERNS: list[tuple[re.Pattern[str], float]] = [(re.compile(p), w) for p, w in
     (rf"{NAME}\s*\(\s*(?:collectively,?\s*|hereinafter(?: referred to as)?,?\s*)?(?:the\s+)?[\"“'‘]\s*[A-Z]\w+[\"”'’,]", 1.5),
     (rf"\b(?:[Ww]e|[Uu]s),?\s+{NAME}\s*(?:\(|,)", 5.0),
     (rf"{NAME}\s+built the\b", 6.0),
-    (rf"\b(?:[Ss]ervice|SERVICE|[Aa]pp|[Aa]pplication|[Ww]ebsite|[Ss]ite|[Pp]latform|[Gg]ame|[Ss]oftware|[Pp]olicy|[Ss]ervices)\b[^.]{{0,40}}\b(?:created|developed|provided|operated|published|owned|run|offered|maintained|managed)\s+by\s+(?:an?\s+\w+\s+(?:entity|company|corporation|business)\s*)?\(?{NAME}", 4.0),
+    (rf"\b(?:[Ss]ervice|SERVICE|[Aa]pp|[Aa]pplication|[Ww]ebsite|[Ss]ite|[Pp]latform|[Gg]ame|[Ss]oftware|[Pp]olicy|[Ss]ervices)\b[^.]{{0,40}}\b(?:created|developed|provided|operated|published|owned|run|offered|maintained|managed)\s+by\s+(?:an?\s+\w+\s+(?:entity|company|corporation|business)\s*)?\(?{NAME_END}", 4.0),
     (rf"{NAME}\s+(?:is|acts as|will be|shall be|remains|is the)\s+(?:the\s+)?(?:data\s+)?controller\b", 7.0),
-    (rf"\b(?:data\s+)?controller\s+(?:is|of your (?:personal )?(?:data|information) is|will be|:)\s+{NAME}", 7.0),
-    (rf"\b(?:privacy (?:notice|policy|statement)|policy) of\s+{NAME}", 4.0),
+    (rf"^{NAME},\s[^.]{{0,120}}?,\s+(?:is|acts as)\s+(?:the\s+)?(?:data\s+)?controller\b", 7.0),
+    (rf"\b(?:data\s+)?controller\b[^.]{{0,60}}?\bis\s+{NAME_END}", 6.0),
+    (rf"\b(?:data\s+)?controller\s+(?:is|of your (?:personal )?(?:data|information) is|will be|:)\s+{NAME_END}", 7.0),
+    (rf"\b(?:privacy (?:notice|policy|statement)|policy) of\s+{NAME_END}", 4.0),
     (rf"\b(?:how|that|which)\s+{NAME}\s+(?:collects|protects|uses|processes|treats|handles|manages|employs|gathers)\b", 4.0),
     (rf"\b(?:At|Welcome to)\s+{NAME},?\s+(?:we|our)\b", 4.0),
     (rf"^{NAME}\s+(?:is committed|respects|understands|values|has adopted|collects|takes|cares|recognizes|recognises|knows|operates|provides|is a\b|is an\b)", 4.0),
-    (rf"\b(?:important to|activities by|services of|websites? of|owned by)\s+{NAME}", 3.0),
+    (rf"\b(?:important to|activities by|services of|websites? of|owned by)\s+{NAME_END}", 3.0),
     (rf"©\s*(?:\d{{4}}(?:\s*[-–]\s*\d{{4}})?\s*)?{NAME}", 2.0),
     (rf"\bCopyright\s+(?:©\s*)?(?:\d{{4}}(?:\s*[-–]\s*\d{{4}})?\s*)?{NAME}", 2.0),
 )]

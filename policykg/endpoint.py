@@ -609,7 +609,15 @@ def make_server(store_path: Path, *, host: str = "127.0.0.1", port: int = 8000, 
 def serve(store_path: Path, *, host: str = "127.0.0.1", port: int = 8000, limits: Limits = Limits(),
           verbose: bool = True, on_ready: Any = None) -> None:
     """Serve until interrupted."""
+    import signal
+
     server = make_server(store_path, host=host, port=port, limits=limits, verbose=verbose)
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, stop)       # stop the workers too, not only this process
     if on_ready:
         on_ready(server)
     try:

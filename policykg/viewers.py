@@ -212,6 +212,28 @@ def _code_in_script(code: str) -> str:
     return code
 
 
+# Up to this many nodes the page lays the graph out itself (fCoSE, about a second); beyond, the
+# browser's force-directed layout takes several seconds, so the positions are computed here with
+# networkx's ForceAtlas2 (Gephi's algorithm) and the page opens laid out.
+BROWSER_LAYOUT_MAX_NODES = 300
+
+
+def layout_positions(graph: "nx.DiGraph") -> dict[str, tuple[float, float]]:
+    """Node positions in pixels from networkx's ForceAtlas2 (seeded, so a page is reproducible)."""
+    import networkx as nx
+
+    if graph.number_of_nodes() == 0:
+        return {}
+    undirected = graph.to_undirected(as_view=True)
+    if hasattr(nx, "forceatlas2_layout"):                # networkx >= 3.4
+        pos = nx.forceatlas2_layout(undirected, seed=1, max_iter=100, weight="weight")
+    else:
+        pos = nx.spring_layout(undirected, seed=1)
+    half_width = 40 * graph.number_of_nodes() ** 0.5
+    pos = nx.rescale_layout_dict(pos, scale=half_width)
+    return {str(node): (float(x), float(y)) for node, (x, y) in pos.items()}
+
+
 # The vendored libraries, in load order, each with its licence (see policykg/viewer/README.md).
 LIBRARIES = (
     ("cytoscape.min.js", "cytoscape.LICENSE"),
@@ -226,7 +248,13 @@ def to_html(graph: "nx.DiGraph") -> str:
     panel with the evidence of the node or edge clicked. Works from a file with no network."""
     import html
 
-    payload = {"graph": to_cyjs(graph), "colours": KIND_COLOURS, "other": OTHER_COLOUR}
+    data = to_cyjs(graph)
+    positions = layout_positions(graph) if graph.number_of_nodes() > BROWSER_LAYOUT_MAX_NODES else {}
+    for node in data["elements"]["nodes"]:             # type: ignore[index]
+        if node["data"]["id"] in positions:
+            x, y = positions[node["data"]["id"]]
+            node["position"] = {"x": round(x, 1), "y": round(y, 1)}
+    payload = {"graph": data, "colours": KIND_COLOURS, "other": OTHER_COLOUR}
     page = _viewer_file("template.html")
     scripts = []
     for code, licence in LIBRARIES:

@@ -15,22 +15,18 @@ from click.testing import CliRunner
 
 from policykg.cli import main
 from policykg.errors import QueryError
-from policykg.ingest.pipeline import ingest
 from policykg.output import term_json
 from policykg.queries import catalogue, parse_query
 from policykg.query import Results, bind_params, run_local, shape
 from policykg.remote import (Credentials, duration_from_number, masked, push, run_remote, select, term_from_json,
                              with_values, without_comments)
 
-EXAMPLES = Path(__file__).parent.parent / "examples"
 POLICY = "https://w3id.org/policykg/policy/"
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> ox.Store:
-    store = ox.Store(str(tmp_path_factory.mktemp("store")))
-    ingest([EXAMPLES], store)
-    return store
+def store(examples_store: ox.Store) -> ox.Store:
+    return examples_store
 
 
 def policies(store: ox.Store) -> list[str]:
@@ -295,16 +291,13 @@ def test_push_takes_no_password_argument() -> None:
     assert not [p for p in push_command.params if "password" in p.name]
 
 
-def test_push_prompts_for_the_password_when_the_environment_has_none(store: ox.Store, tmp_path: Path) -> None:
-    store_dir = tmp_path / "kg"
-    local = ox.Store(str(store_dir))
-    local.extend(q for q in store if isinstance(q.graph_name, ox.NamedNode))
-    local.flush()
-    del local
+def test_push_prompts_for_the_password_when_the_environment_has_none(store: ox.Store,
+                                                                     examples_store_path: Path) -> None:
     fake = FakeStore(user="ana", password="pw")
     try:
-        result = CliRunner().invoke(main, ["push", "--store", str(store_dir), "--user", "ana", "--graph-store",
-                                           fake.base + "/graph"], input="pw\n", env={"POLICYKG_PASSWORD": None})
+        result = CliRunner().invoke(main, ["push", "--store", str(examples_store_path), "--user", "ana",
+                                           "--graph-store", fake.base + "/graph"], input="pw\n",
+                                    env={"POLICYKG_PASSWORD": None})
         assert result.exit_code == 0, result.output
         assert "Pushed" in result.output
         assert len(fake.data) == sum(1 for q in store if isinstance(q.graph_name, ox.NamedNode))
@@ -312,18 +305,13 @@ def test_push_prompts_for_the_password_when_the_environment_has_none(store: ox.S
         fake.close()
 
 
-def test_query_command_with_endpoint_prints_like_the_local_store(store: ox.Store, tmp_path: Path) -> None:
+def test_query_command_with_endpoint_prints_like_the_local_store(store: ox.Store, examples_store_path: Path) -> None:
     fake = FakeStore()
     try:
         push(store, graph_store=fake.base + "/graph")
-        store_dir = tmp_path / "kg"
-        local = ox.Store(str(store_dir))
-        local.extend(q for q in store)
-        local.flush()
-        del local
         runner = CliRunner()
         for name in catalogue():
-            here = runner.invoke(main, ["query", name, "--store", str(store_dir)])
+            here = runner.invoke(main, ["query", name, "--store", str(examples_store_path)])
             there = runner.invoke(main, ["query", name, "--endpoint", fake.base + "/sparql"])
             assert there.exit_code == 0, there.output
             if order_is_total(catalogue()[name]):

@@ -18,13 +18,11 @@ import pyoxigraph as ox
 import pytest
 
 from policykg.errors import QueryError
-from policykg.ingest.pipeline import ingest
 from policykg.output import render
 from policykg.queries import catalogue
 from policykg.query import run_local
 from policykg.remote import Credentials, push, run_remote, select
 
-EXAMPLES = Path(__file__).parent.parent / "examples"
 PACKAGE_INI = Path("/etc/virtuoso-opensource-7/virtuoso.ini")
 MAX_ROWS = 2000     # the server's ResultSetMaxRows: above every canned answer, below the store's size
 
@@ -92,10 +90,8 @@ def virtuoso(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> ox.Store:
-    store = ox.Store(str(tmp_path_factory.mktemp("store")))
-    ingest([EXAMPLES], store)
-    return store
+def store(examples_store: ox.Store) -> ox.Store:
+    return examples_store
 
 
 @pytest.fixture(scope="module")
