@@ -172,6 +172,12 @@ def use(doc: Document, r: Reader) -> Iterator[Fact]:
             yield Fact("Use", s, (("dpv:hasPurpose", iri(concept)), ("pk:modality", PERMITTED)))
 
 
+_TO_LAW_ENFORCEMENT = re.compile(r"\b(?:law enforcement|police|court|subpoena|warrant|government(?:al)? (?:authorit|agenc|request)|"
+                                 r"public authorit|regulator|legal process|legal request|lawful request)", re.I)
+_AS_REQUIRED_BY_LAW = re.compile(r"\b(?:required|compelled|obliged|obligated|requested) (?:to do so )?by (?:applicable )?law\b|"
+                                 r"\blegal (?:proceedings|obligations?|requirements?|claims)\b|\bcomply with (?:the |any |applicable |relevant )?(?:laws?|legal)\b", re.I)
+
+
 def disclosure(doc: Document, r: Reader) -> Iterator[Fact]:
     lex = r.lex
     for s in doc.sentences:
@@ -184,16 +190,19 @@ def disclosure(doc: Document, r: Reader) -> Iterator[Fact]:
         merger = r.says("merger", s.text)
         legal = re.search(r"\b(?:law|legal|court|subpoena|warrant|government|authorit|police|regulator)", s.text, re.I)
         for concept, negated in _concepts_in(r, "recipient", s):
-            if not (verb or in_list):
+            if not (verb or in_list or r.heading_says("share-heading", s)):
                 continue
             props: list[tuple[str, ox.NamedNode | ox.Literal]] = [
                 ("dpv:hasRecipient", iri(concept)), ("pk:modality", PROHIBITED if negated else PERMITTED)]
             yield Fact("Disclosure", s, tuple(props))
         if merger and (verb or in_list) and r.says("merger-transfer", s.text) and not r.negated_at(s.text, merger.start()):
             yield Fact("Disclosure", s, (("dpv:hasRecipient", pk("Acquirer")), ("pk:modality", PERMITTED)))
-        if legal and verb and re.search(r"\b(?:law enforcement|police|court|subpoena|warrant|government(?:al)? (?:authorit|agenc|request)|public authorit|regulator|legal process|legal request|lawful request)", s.text, re.I):
-            if not r.negated_at(s.text, verb.start()):
+        if legal and verb and not r.negated_at(s.text, verb.start()):
+            if _TO_LAW_ENFORCEMENT.search(s.text):
                 yield Fact("Disclosure", s, (("dpv:hasRecipient", iri(DPV + "LawEnforcementOrganisation")), ("pk:modality", PERMITTED)))
+            elif _AS_REQUIRED_BY_LAW.search(s.text):
+                # "we may disclose your information if required by law": to the authorities that require it
+                yield Fact("Disclosure", s, (("dpv:hasRecipient", iri(DPV + "Authority")), ("pk:modality", PERMITTED)))
 
 
 def corporate_transaction(doc: Document, r: Reader) -> Iterator[Fact]:

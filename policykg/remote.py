@@ -366,18 +366,37 @@ def _put_graph(graph_store: str, graph: str, triples: list[ox.Triple], credentia
 
 def _update_graph(endpoint: str, graph: str, triples: list[ox.Triple], credentials: Credentials | None,
                   timeout: float) -> None:
-    # Blank node labels are scoped to one request, so every triple that mentions one goes in one chunk.
-    with_bnodes = [t for t in triples if isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode)]
-    plain = [t for t in triples if not (isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode))]
-    chunks = [with_bnodes] if with_bnodes else []
-    chunks += [plain[i:i + _UPDATE_CHUNK] for i in range(0, len(plain), _UPDATE_CHUNK)]
     _post_update(endpoint, f"DROP SILENT GRAPH <{graph}>", credentials, timeout)
-    for chunk in chunks:
-        data = "\n".join(f"{t.subject} {t.predicate} {t.object} ." for t in chunk)
-        # Virtuoso refuses blank nodes in INSERT DATA; an INSERT template with one solution is the same.
-        operation = "INSERT" if chunk is with_bnodes else "INSERT DATA"
-        where = " WHERE {}" if chunk is with_bnodes else ""
-        _post_update(endpoint, f"{operation} {{ GRAPH <{graph}> {{\n{data}\n}} }}{where}", credentials, timeout)
+    plain = [t for t in triples if not _needs_template(t)]
+    for i in range(0, len(plain), _UPDATE_CHUNK):
+        data = "\n".join(f"{t.subject} {t.predicate} {t.object} ." for t in plain[i:i + _UPDATE_CHUNK])
+        _post_update(endpoint, f"INSERT DATA {{ GRAPH <{graph}> {{\n{data}\n}} }}", credentials, timeout)
+    special = [t for t in triples if _needs_template(t)]
+    if special:
+        _post_update(endpoint, _insert_template(graph, special), credentials, timeout)
+
+
+def _needs_template(triple: ox.Triple) -> bool:
+    """Triples INSERT DATA cannot carry everywhere: blank nodes (their labels are scoped to one request,
+    and Virtuoso refuses them in INSERT DATA) and durations (Virtuoso 7 fails on "P30D"^^xsd:duration)."""
+    obj = triple.object
+    return (isinstance(triple.subject, ox.BlankNode) or isinstance(obj, ox.BlankNode)
+            or (isinstance(obj, ox.Literal) and obj.datatype.value in _DURATIONS))
+
+
+def _insert_template(graph: str, triples: list[ox.Triple]) -> str:
+    """One INSERT ... WHERE { BIND(STRDT(...)) } with a single solution: the same triples, in one request."""
+    binds: list[str] = []
+    lines: list[str] = []
+    for t in triples:
+        obj = str(t.object)
+        if isinstance(t.object, ox.Literal) and t.object.datatype.value in _DURATIONS:
+            var = f"?v{len(binds)}"
+            binds.append(f"BIND(STRDT({ox.Literal(t.object.value)}, {t.object.datatype}) AS {var})")
+            obj = var
+        lines.append(f"{t.subject} {t.predicate} {obj} .")
+    body = "\n".join(lines)
+    return f"INSERT {{ GRAPH <{graph}> {{\n{body}\n}} }} WHERE {{ {' '.join(binds)} }}"
 
 
 def _post_update(endpoint: str, text: str, credentials: Credentials | None, timeout: float) -> None:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Regenerate the pictures of docs/visualisation.md (docs/img/*.png) from the policies in examples/.
 #
-#   scripts/make-pictures.sh            # needs Graphviz (dot) and, for the viewer screenshot, Chromium
+#   scripts/make-pictures.sh            # needs Graphviz (dot) and, for the viewer screenshots, Chromium
+#   scripts/make-pictures.sh CORPUS_DIR # also docs/img/viewer-corpus.png: the sharing view of a corpus
 #
 # Each picture is made by the same `policykg export` command a reader would type; the viewer
 # screenshot is headless Chromium opening the exported HTML page with the network switched off.
@@ -36,4 +37,15 @@ rm -f "$out/viewer.png"
   --window-size=1400,820 --virtual-time-budget=8000 --screenshot="$out/viewer.png" \
   "file://$work/sharing.html#search=acquirer" >/dev/null 2>&1 || true
 [ -s "$out/viewer.png" ] || { echo "make-pictures: Chromium made no screenshot" >&2; exit 1; }
+
+if [ -n "${1:-}" ]; then
+  "$policykg" ingest "$1" --store "$work/corpus" -q || true     # an empty file is reported, not fatal
+  "$policykg" export --store "$work/corpus" --view sharing --format html --out "$work/corpus.html"
+  rm -f "$out/viewer-corpus.png"
+  "$chromium" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
+    --disable-component-update --disable-sync --hide-scrollbars --user-data-dir="$work/chromium" \
+    --window-size=1400,820 --virtual-time-budget=20000 --screenshot="$out/viewer-corpus.png" \
+    "file://$work/corpus.html" >/dev/null 2>&1 || true
+  [ -s "$out/viewer-corpus.png" ] || { echo "make-pictures: Chromium made no corpus screenshot" >&2; exit 1; }
+fi
 ls -l "$out"

@@ -182,6 +182,28 @@ def test_viewer_legend_lists_the_kinds_drawn(driver, small_store, tmp_path):
     assert shown == {d["kind"] for _, d in graph.nodes(data=True)}
 
 
+def test_viewer_opens_a_big_graph_laid_out_at_export(driver, tmp_path):
+    import networkx as nx
+
+    from policykg.viewers import BROWSER_LAYOUT_MAX_NODES, render
+
+    g = nx.DiGraph(title="many controllers")
+    hubs = [f"r{i}" for i in range(10)]
+    for h in hubs:
+        g.add_node(h, label=f"recipient {h}", kind="recipient", iri="", policy="", evidence="")
+    for i in range(BROWSER_LAYOUT_MAX_NODES):
+        g.add_node(f"c{i}", label=f"controller {i}", kind="controller", iri="", policy=f"p{i}", evidence="")
+        for h in (hubs[i % 10], hubs[(i * 7) % 10]):
+            g.add_edge(f"c{i}", h, label="", relation="shares with", weight=1, policy=f"p{i}",
+                       evidence=f"[p{i}] We share data with {h}.")
+    page = tmp_path / "big.html"
+    page.write_bytes(render(g, "html"))
+    open_viewer(driver, page)
+    assert driver.execute_script("return document.body.dataset.layout") == "preset"
+    assert driver.execute_script("return cy.nodes().length") == g.number_of_nodes()
+    _screenshot(driver, tmp_path, "big.png")
+
+
 if __name__ == "__main__":   # time a page: python tests/test_viewer_browser.py page.html
     browser = _browser()
     try:
