@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from policykg.ingest.lexicon import PK, Lexicon, Match
+from policykg.ingest.lexicon import PK, Lexicon, Match, Words, tokenise
 from policykg.ingest.structure import Document, Sentence
 
 DPV = "https://w3id.org/dpv#"
@@ -60,20 +60,30 @@ class Reader:
         self.lex = lexicon
         self._memo: dict[tuple[str, str], re.Match[str] | None] = {}
         self._found: dict[tuple[str, str], list[Match]] = {}
+        self._words: dict[str, Words] = {}
 
     def says(self, cue: str, text: str) -> re.Match[str] | None:
         key = (cue, text)
         try:
             return self._memo[key]
         except KeyError:
+            hints = self.lex.hints.get(cue)
+            if hints is not None:
+                lower = text.lower()
+                if not any(h in lower for h in hints):
+                    self._memo[key] = None
+                    return None
             found = self._memo[key] = self.lex.cue(cue).search(text)
             return found
 
     def find(self, scheme: str, text: str) -> list[Match]:
-        key = ("@" + scheme, text)
+        key = (scheme, text)
         found = self._found.get(key)
         if found is None:
-            found = self._found[key] = self.lex.scheme(scheme).find(text)
+            words = self._words.get(text)
+            if words is None:
+                words = self._words[text] = tokenise(text)
+            found = self._found[key] = self.lex.scheme(scheme).find(text, words)
         return found
 
     def defines(self, s: Sentence) -> bool:

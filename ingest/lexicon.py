@@ -39,6 +39,17 @@ class Match:
 _TOKEN = re.compile(r"\w+(?:['’]\w+)*")
 
 
+Words = tuple[list[tuple[int, int, str]], list[bool]]
+
+
+def tokenise(text: str) -> Words:
+    """Lower-cased word tokens with offsets, and for each pair of neighbours whether they are joined
+    only by spaces or hyphens (the words of a label must be: "e-mail", "IP address")."""
+    tokens = [(m.start(), m.end(), m.group(0).lower().replace("’", "'")) for m in _TOKEN.finditer(text)]
+    joined = [a[1] < b[0] and not text[a[1]:b[0]].strip(" -\t\n\u00a0\u2010\u2011") for a, b in zip(tokens, tokens[1:])]
+    return tokens, joined
+
+
 class ConceptMatcher:
     """Finds the concepts of one scheme in a text: longest label first, whole words, plurals allowed.
 
@@ -56,12 +67,10 @@ class ConceptMatcher:
         self._prefixes = {words[:j] for words in self._by_words for j in range(1, len(words) + 1)}
         self._patterns = patterns
 
-    def find(self, text: str) -> list[Match]:
+    def find(self, text: str, words: Words | None = None) -> list[Match]:
+        """Concept mentions in ``text``; ``words`` is its :func:`tokenise` result when the caller has it."""
         found: list[Match] = []
-        tokens = [(m.start(), m.end(), m.group(0).lower().replace("’", "'")) for m in _TOKEN.finditer(text)]
-        # words of a label must be joined by spaces or hyphens only ("e-mail", "IP address")
-        joined = [not text[a[1]:b[0]].strip(" -\t\n\u00a0\u2010\u2011") and a[1] < b[0]
-                  for a, b in zip(tokens, tokens[1:])]
+        tokens, joined = words or tokenise(text)
         i = 0
         while i < len(tokens):
             best: tuple[int, str] | None = None
@@ -120,6 +129,7 @@ class Lexicon:
 
     schemes: dict[str, ConceptMatcher]
     cues: dict[str, re.Pattern[str]]
+    hints: dict[str, tuple[str, ...]]
     labels: dict[str, str]
     broader: dict[str, tuple[str, ...]]
 
@@ -163,6 +173,7 @@ def load_lexicon() -> Lexicon:
     broader: dict[str, list[str]] = {}
     cue_patterns: dict[str, list[str]] = {}
     cue_iris: set[str] = set()
+    hints: dict[str, list[str]] = {}
     for quad in ontology_quads():
         s, p, o = quad.subject.value, quad.predicate.value, quad.object
         if p == SKOS + "inScheme":
@@ -177,6 +188,8 @@ def load_lexicon() -> Lexicon:
             patterns.setdefault(s, []).append(o.value)
         elif p == RDF_TYPE and o.value == PK + "Cue":
             cue_iris.add(s)
+        elif p == PK + "hint":
+            hints.setdefault(s, []).append(o.value.lower())
     for iri in cue_iris:
         cue_patterns[iri.removeprefix(PK + "cue-")] = patterns.pop(iri, [])
     schemes: dict[str, ConceptMatcher] = {}
@@ -194,4 +207,5 @@ def load_lexicon() -> Lexicon:
         schemes[name] = ConceptMatcher(labels, regexes)
     cues = {name: re.compile("|".join(f"(?:{p})" for p in pats), re.IGNORECASE)
             for name, pats in cue_patterns.items() if pats}
-    return Lexicon(schemes, cues, pref, {k: tuple(v) for k, v in broader.items()})
+    cue_hints = {iri.removeprefix(PK + "cue-"): tuple(h) for iri, h in hints.items() if iri in cue_iris}
+    return Lexicon(schemes, cues, cue_hints, pref, {k: tuple(v) for k, v in broader.items()})

@@ -28,27 +28,29 @@ NAME_END = NAME + r"(?=\s*[,.;:()\[\]\"“”]|\s*$|\s+(?:is|are|and|a|an|which|
 LAX = r"(?P<name>[^\s(\"“”,;][^()\"“”\n;]{0,70}?)"
 _ALIAS = r"(?:we|us|our|We|Us|Our|the Company|Company|Developer|Service Provider|Provider|Owner|Operator)"
 
-_PATTERNS: list[tuple[re.Pattern[str], float]] = [(re.compile(p), w) for p, w in (
-    (rf"\bCompany\s*\([^)]*\)\s*(?i:refers to|means)\s+{LAX}\s*(?:[,;(]|\.?\s*$|\.\s)", 8.0),
-    (rf"^{LAX}\s+built the\b", 7.0),
-    (rf"\bby\s+{LAX}\s*\((?:hereby |hereinafter )?(?:referred to as |called )?(?:the )?[\"“]?(?:Service Provider|Developer|Company|Provider|Owner)", 7.0),
-    (rf"\b(?i:refers? to|means)\s+{NAME}(?=\s*[,.;(]|\s*$|\s+(?:located|with|a\s|an\s|registered|having|whose|at\s))", 6.0),
-    (rf"{NAME}\s*\(\s*(?:collectively,?\s*|hereinafter(?: referred to as)?,?\s*|also )?(?:the\s+)?[\"“'‘]?\s*(?:[A-Z][\w.]*(?:\s+[\w.]+){{0,3}}[\"”'’]?,?\s*(?:and|or)?\s*[\"“'‘]?)?{_ALIAS}[\"”'’,]", 5.0),
-    (rf"{NAME}\s*\(\s*(?:collectively,?\s*|hereinafter(?: referred to as)?,?\s*)?(?:the\s+)?[\"“'‘]\s*[A-Z]\w+[\"”'’,]", 1.5),
-    (rf"\b(?:[Ww]e|[Uu]s),?\s+{NAME}\s*(?:\(|,)", 5.0),
-    (rf"{NAME}\s+built the\b", 6.0),
-    (rf"\b(?:[Ss]ervice|SERVICE|[Aa]pp|[Aa]pplication|[Ww]ebsite|[Ss]ite|[Pp]latform|[Gg]ame|[Ss]oftware|[Pp]olicy|[Ss]ervices)\b[^.]{{0,40}}\b(?:created|developed|provided|operated|published|owned|run|offered|maintained|managed)\s+by\s+(?:an?\s+\w+\s+(?:entity|company|corporation|business)\s*)?\(?{NAME_END}", 4.0),
-    (rf"{NAME}\s+(?:is|acts as|will be|shall be|remains|is the)\s+(?:the\s+)?(?:data\s+)?controller\b", 7.0),
-    (rf"^{NAME},\s[^.]{{0,120}}?,\s+(?:is|acts as)\s+(?:the\s+)?(?:data\s+)?controller\b", 7.0),
-    (rf"\b(?:data\s+)?controller\b[^.]{{0,60}}?\bis\s+{NAME_END}", 6.0),
-    (rf"\b(?:data\s+)?controller\s+(?:is|of your (?:personal )?(?:data|information) is|will be|:)\s+{NAME_END}", 7.0),
-    (rf"\b(?:privacy (?:notice|policy|statement)|policy) of\s+{NAME_END}", 4.0),
-    (rf"\b(?:how|that|which)\s+{NAME}\s+(?:collects|protects|uses|processes|treats|handles|manages|employs|gathers)\b", 4.0),
-    (rf"\b(?:At|Welcome to)\s+{NAME},?\s+(?:we|our)\b", 4.0),
-    (rf"^{NAME}\s+(?:is committed|respects|understands|values|has adopted|collects|takes|cares|recognizes|recognises|knows|operates|provides|is a\b|is an\b)", 4.0),
-    (rf"\b(?:important to|activities by|services of|websites? of|owned by)\s+{NAME_END}", 3.0),
-    (rf"©\s*(?:\d{{4}}(?:\s*[-–]\s*\d{{4}})?\s*)?{NAME}", 2.0),
-    (rf"\bCopyright\s+(?:©\s*)?(?:\d{{4}}(?:\s*[-–]\s*\d{{4}})?\s*)?{NAME}", 2.0),
+# (regex, weight, hint): the name group is the candidate; the regex is tried only on sentences the
+# cheap hint finds (case-insensitive), which keeps the scan fast on long policies.
+_PATTERNS: list[tuple[re.Pattern[str], float, re.Pattern[str]]] = [(re.compile(p), w, re.compile(h, re.I)) for p, w, h in (
+    (rf"\bCompany\s*\([^)]*\)\s*(?i:refers to|means)\s+{LAX}\s*(?:[,;(]|\.?\s*$|\.\s)", 8.0, r"refer|mean"),
+    (rf"^{LAX}\s+built the\b", 7.0, r"built the"),
+    (rf"\bby\s+{LAX}\s*\((?:hereby |hereinafter )?(?:referred to as |called )?(?:the )?[\"“]?(?:Service Provider|Developer|Company|Provider|Owner)", 7.0, r"referred|hereby|hereinafter|called"),
+    (rf"\b(?i:refers? to|means)\s+{NAME}(?=\s*[,.;(]|\s*$|\s+(?:located|with|a\s|an\s|registered|having|whose|at\s))", 6.0, r"refer|mean"),
+    (rf"{NAME}\s*\(\s*(?:collectively,?\s*|hereinafter(?: referred to as)?,?\s*|also )?(?:the\s+)?[\"“'‘]?\s*(?:[A-Z][\w.]*(?:\s+[\w.]+){{0,3}}[\"”'’]?,?\s*(?:and|or)?\s*[\"“'‘]?)?{_ALIAS}[\"”'’,]", 5.0, r"\("),
+    (rf"{NAME}\s*\(\s*(?:collectively,?\s*|hereinafter(?: referred to as)?,?\s*)?(?:the\s+)?[\"“'‘]\s*[A-Z]\w+[\"”'’,]", 1.5, r"\("),
+    (rf"\b(?:[Ww]e|[Uu]s),?\s+{NAME}\s*(?:\(|,)", 5.0, r"\bwe\b|\bus\b"),
+    (rf"{NAME}\s+built the\b", 6.0, r"built the"),
+    (rf"\b(?:[Ss]ervice|SERVICE|[Aa]pp|[Aa]pplication|[Ww]ebsite|[Ss]ite|[Pp]latform|[Gg]ame|[Ss]oftware|[Pp]olicy|[Ss]ervices)\b[^.]{{0,40}}\b(?:created|developed|provided|operated|published|owned|run|offered|maintained|managed)\s+by\s+(?:an?\s+\w+\s+(?:entity|company|corporation|business)\s*)?\(?{NAME_END}", 4.0, r" by "),
+    (rf"{NAME}\s+(?:is|acts as|will be|shall be|remains|is the)\s+(?:the\s+)?(?:data\s+)?controller\b", 7.0, r"controller"),
+    (rf"^{NAME},\s[^.]{{0,120}}?,\s+(?:is|acts as)\s+(?:the\s+)?(?:data\s+)?controller\b", 7.0, r"controller"),
+    (rf"\b(?:data\s+)?controller\b[^.]{{0,60}}?\bis\s+{NAME_END}", 6.0, r"controller"),
+    (rf"\b(?:data\s+)?controller\s+(?:is|of your (?:personal )?(?:data|information) is|will be|:)\s+{NAME_END}", 7.0, r"controller"),
+    (rf"\b(?:privacy (?:notice|policy|statement)|policy) of\s+{NAME_END}", 4.0, r"policy of|notice of|statement of"),
+    (rf"\b(?:how|that|which)\s+{NAME}\s+(?:collects|protects|uses|processes|treats|handles|manages|employs|gathers)\b", 4.0, r"collects|protects|uses|processes|treats|handles|manages|employs|gathers"),
+    (rf"\b(?:At|Welcome to)\s+{NAME},?\s+(?:we|our)\b", 4.0, r"\bAt\b|Welcome"),
+    (rf"^{NAME}\s+(?:is committed|respects|understands|values|has adopted|collects|takes|cares|recognizes|recognises|knows|operates|provides|is a\b|is an\b)", 4.0, r"committed|respects|understands|values|adopted|collects|takes|cares|recogni|knows|operates|provides|is an?\b"),
+    (rf"\b(?:important to|activities by|services of|websites? of|owned by)\s+{NAME_END}", 3.0, r"important to|activities by|services of|website|owned by"),
+    (rf"©\s*(?:\d{{4}}(?:\s*[-–]\s*\d{{4}})?\s*)?{NAME}", 2.0, r"©"),
+    (rf"\bCopyright\s+(?:©\s*)?(?:\d{{4}}(?:\s*[-–]\s*\d{{4}})?\s*)?{NAME}", 2.0, r"Copyright"),
 )]
 _TITLE = re.compile(rf"^(?:(?:the|The)\s+)?{NAME}\s*(?:['’]s\s+)?(?:[-–:|]\s*)?(?i:Online\s+|Website\s+|Global\s+|App\s+)?(?i:Privacy|Data Protection)\b")
 _OWNER_HEADING = re.compile(r"^(?:(?:the\s+)?owner(?: and (?:data )?controller)?|(?:the\s+)?(?:data\s+)?controller|who we are|about us|imprint|impressum)\s*:?\s*$", re.I)
@@ -85,11 +87,20 @@ def _clean(name: str) -> str | None:
     return name
 
 
+# Past the opening of a policy only sentences with one of these words are read for the name.
+_NAMING_HINT = re.compile(r"controller|©|copyright|refers? to|means|built the|operated by|provided by|owned by|"
+                          r"\((?:the )?[\"“‘']|privacy (?:policy|notice|statement) of", re.I)
+
+
 def _candidates(doc: Document) -> Counter[str]:
     scores: Counter[str] = Counter()
-    for s in doc.sentences[:400]:
+    head = doc.sentences[:150]
+    rest = [s for s in doc.sentences[150:] if _NAMING_HINT.search(s.text)]
+    for s in head + rest:
         text = s.text
-        for regex, weight in _PATTERNS:
+        for regex, weight, hint in _PATTERNS:
+            if not hint.search(text):
+                continue
             for m in regex.finditer(text):
                 name = _clean(m.group("name"))
                 if name:

@@ -54,6 +54,7 @@ def export(store_path: Path | None, view: str | None, fmt: str | None, policies:
     """Export the store as RDF, or draw a projection of it as a graph (--view).
 
     \b
+    Examples:
     RDF (one named graph per policy, plus the ontology):
       policykg export --store kg --format trig --out kg.trig
     Graphs (Gephi/Cytoscape: graphml, gexf, cyjs; Graphviz: dot, svg, png; a browser: html):

@@ -26,7 +26,6 @@ import sys
 import threading
 import urllib.parse
 from dataclasses import dataclass
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -324,7 +323,12 @@ class _Worker:
         if not self.conn.poll(60):
             self.stop()
             raise PolicyKGError("a query worker did not start within 60 s")
-        state, detail = self.conn.recv()
+        try:
+            state, detail = self.conn.recv()
+        except EOFError:
+            self.stop()
+            raise PolicyKGError(f"a query worker stopped while starting (exit code {self.process.exitcode})") \
+                from None
         if state != "ready":
             self.stop()
             raise PolicyKGError(f"a query worker cannot open the store at {store_path}: {detail}")
@@ -465,10 +469,12 @@ class _Handler(BaseHTTPRequestHandler):
     def _body(self) -> dict[str, list[str]]:
         length = self.headers.get("Content-Length")
         if length is None:
+            self.close_connection = True
             raise EndpointError(411, "length-required", "send a Content-Length header with the POST body")
         try:
             size = int(length)
         except ValueError:
+            self.close_connection = True
             raise EndpointError(400, "bad-request", "Content-Length is not a number") from None
         if size > self.server.endpoint.limits.max_body:
             self.close_connection = True

@@ -195,7 +195,7 @@ def _sparql(url: str, text: str, credentials: Credentials | None, timeout: float
 
 
 def select(url: str, text: str, *, credentials: Credentials | None = None, timeout: float = 60) -> Results:
-    """Run a SELECT on ``url``; a silently truncated answer (a server's row cap) is an error, not a result."""
+    """Run a SELECT on ``url``; an answer cut at a row cap the server announces is an error, not a result."""
     data, headers = _sparql(url, text, credentials, timeout)
     if "boolean" in data or "results" not in data:
         raise QueryError(f"{url}: only SELECT queries are answered as tables")
@@ -203,10 +203,14 @@ def select(url: str, text: str, *, credentials: Credentials | None = None, timeo
     cap = headers.get("x-sparql-maxrows")
     capped = int(cap) if cap and cap.isdigit() else None
     n = len(results.rows)
-    if (capped is not None and n >= capped) or (capped is None and n in KNOWN_ROW_CAPS):
-        limit = capped or n
-        raise QueryError(f"{url} cut the answer off at {limit} rows (a server row limit such as Virtuoso's "
+    if capped is not None and n >= capped:
+        raise QueryError(f"{url} cut the answer off at {capped} rows (a server row limit such as Virtuoso's "
                          f"ResultSetMaxRows); narrow the question with --param or raise that limit")
+    if capped is None and n in KNOWN_ROW_CAPS:
+        import warnings
+
+        warnings.warn(f"{url} answered exactly {n} rows, a common server row limit: the answer may be cut off",
+                      stacklevel=2)
     return results
 
 

@@ -225,10 +225,7 @@ def layout_positions(graph: "nx.DiGraph") -> dict[str, tuple[float, float]]:
     if graph.number_of_nodes() == 0:
         return {}
     undirected = graph.to_undirected(as_view=True)
-    if hasattr(nx, "forceatlas2_layout"):                # networkx >= 3.4
-        pos = nx.forceatlas2_layout(undirected, seed=1, max_iter=100, weight="weight")
-    else:
-        pos = nx.spring_layout(undirected, seed=1)
+    pos = nx.forceatlas2_layout(undirected, seed=1, max_iter=100, weight="weight")   # numpy only
     half_width = 40 * graph.number_of_nodes() ** 0.5
     pos = nx.rescale_layout_dict(pos, scale=half_width)
     return {str(node): (float(x), float(y)) for node, (x, y) in pos.items()}

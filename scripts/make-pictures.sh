@@ -14,10 +14,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$out"
 
-# the example policies (not examples/README.md, which describes them)
-mapfile -t files < <(find examples -type f \( -name '*.txt' -o -name '*.md' -o -name '*.html' -o -name '*.pdf' \) \
-                     ! -name README.md | sort)
-"$policykg" ingest "${files[@]}" --store "$work/kg" -q
+"$policykg" ingest examples --store "$work/kg" -q
 
 export_png() { "$policykg" export --store "$work/kg" "$@"; }
 export_png --view sharing --format png --out "$out/sharing.png"

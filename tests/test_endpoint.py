@@ -16,7 +16,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from policykg.endpoint import Limits, make_server
+from policykg.endpoint import EndpointError, Limits, make_server
 from policykg.output import render
 from policykg.queries import catalogue
 from policykg.query import run_local
@@ -182,6 +182,22 @@ def test_service_is_refused_and_no_connection_leaves(url: str, template: str) ->
             status, _, body = call(url, query=query, method=method)
             assert status == 403
             assert error_of(body)["code"] == "service-refused"
+        time.sleep(0.5)
+        assert arrived == []
+    finally:
+        sock.close()
+
+
+def test_isolated_workers_cannot_connect_even_past_the_check(server) -> None:
+    """The second layer: a SERVICE query handed straight to a worker reaches nothing."""
+    if not server.endpoint.pool.isolated:
+        pytest.skip("the kernel gives the workers no network namespace here; the query check is the only layer")
+    sock, arrived = listening_socket()
+    try:
+        query = f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{sock.getsockname()[1]}/> {{ ?s ?p ?o }} }}"
+        with pytest.raises(EndpointError):
+            server.endpoint.pool.run({"kind": "sparql", "query": query, "default_graphs": [], "named_graphs": [],
+                                      "format": "json", "max_rows": 10})
         time.sleep(0.5)
         assert arrived == []
     finally:

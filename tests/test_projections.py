@@ -242,6 +242,14 @@ def test_dot_renders_through_graphviz(store, view):
     assert render(g, "png").startswith(b"\x89PNG\r\n\x1a\n")
 
 
+def test_svg_without_graphviz_says_what_to_install(store, monkeypatch):
+    import policykg.viewers as viewers
+
+    monkeypatch.setattr(viewers.shutil, "which", lambda name: None)
+    with pytest.raises(PolicyKGError, match="apt-get install graphviz"):
+        render(project(store, "sharing"), "svg")
+
+
 def test_html_page_is_self_contained(store):
     from html.parser import HTMLParser
 
@@ -338,12 +346,13 @@ DOC = ROOT / "docs" / "visualisation.md"
 def _documented_exports() -> list[list[str]]:
     import shlex
 
-    block = DOC.read_text(encoding="utf-8").split("```sh", 1)[1].split("```", 1)[0]
+    block = DOC.read_text(encoding="utf-8").split("```console", 1)[1].split("```", 1)[0]
     commands = []
     for line in block.splitlines():
-        words = shlex.split(line.split("  #", 1)[0])
-        if words[:2] == ["policykg", "export"]:
-            commands.append(words[2:])
+        command, _, comment = line.partition(" #")
+        if not command.startswith("$ policykg export") or "exit" in comment:
+            continue
+        commands.append(shlex.split(command[2:])[2:])
     return commands
 
 
@@ -351,23 +360,12 @@ def test_docs_show_export_commands():
     assert len(_documented_exports()) >= 4
 
 
-@pytest.fixture(scope="module")
-def examples_store(tmp_path_factory) -> Path:
-    """examples/ ingested as the docs do (`policykg ingest examples/ --store kg`)."""
-    from policykg.cli import main
-
-    path = tmp_path_factory.mktemp("examples") / "kg"
-    result = CliRunner().invoke(main, ["ingest", str(ROOT / "examples"), "--store", str(path), "-q"])
-    assert path.exists(), result.output
-    return path
-
-
 @pytest.mark.parametrize("args", _documented_exports(), ids=lambda a: " ".join(a[:6]))
-def test_documented_export_command_works_on_examples(examples_store, tmp_path, args):
+def test_documented_export_command_works_on_examples(examples_store_path, tmp_path, args):
     if "png" in args or "svg" in args:
         if shutil.which("dot") is None:
             pytest.skip("Graphviz is not installed (Debian: apt-get install graphviz)")
-    args = [str(examples_store) if a == "kg" else a for a in args]
+    args = [str(examples_store_path) if a == "kg" else a for a in args]
     args = [str(tmp_path / a) if i and args[i - 1] == "--out" else a for i, a in enumerate(args)]
     result = _run(*args)
     assert result.exit_code == 0, result.stderr

@@ -46,12 +46,13 @@ def _browser():
     return driver
 
 
-def open_viewer(driver, page: Path, timeout: float = 60) -> float:
-    """Load the page and wait until it says it is laid out; return the seconds it took."""
+def open_viewer(driver, page: Path, timeout: float = 60, fragment: str = "") -> float:
+    """Load the page (with ``#fragment``) and wait until it says it is laid out; return the seconds."""
     from selenium.webdriver.support.ui import WebDriverWait
 
     started = time.monotonic()
-    driver.get(page.resolve().as_uri())
+    driver.get("about:blank")           # a new document each time, even when only the fragment differs
+    driver.get(page.resolve().as_uri() + (f"#{fragment}" if fragment else ""))
     WebDriverWait(driver, timeout).until(
         lambda d: d.execute_script("return document.body && document.body.dataset.ready === 'true'"))
     return time.monotonic() - started
@@ -149,11 +150,17 @@ def test_viewer_click_on_an_edge_shows_its_safeguards(driver, small_store, tmp_p
 
     page, _ = _page(small_store, tmp_path, "policy", policies=["acme"])
     open_viewer(driver, page)
-    # the middle of the edge is where a person clicks it
-    driver.execute_script("cy.edges().forEach(function (e) { e.style('label', ''); });")
-    x, y = driver.execute_script(
-        "var e = cy.edges().filter(function (e) { return e.data('safeguards'); })[0];"
-        "var p = e.renderedMidpoint(); return [p.x, p.y];")
+    # a person clicks the line where no node covers it: the point of the edge farthest from all nodes
+    x, y = driver.execute_script("""
+        var e = cy.edges().filter(function (e) { return e.data('safeguards'); })[0];
+        var a = e.source().renderedPosition(), b = e.target().renderedPosition(), best = null;
+        for (var t = 0.25; t <= 0.75; t += 0.05) {
+          var p = { x: a.x + t * (b.x - a.x), y: a.y + t * (b.y - a.y) };
+          var clear = Math.min.apply(null, cy.nodes().map(function (n) {
+            var q = n.renderedPosition(); return Math.hypot(q.x - p.x, q.y - p.y) - n.renderedWidth() / 2; }));
+          if (!best || clear > best.clear) best = { x: p.x, y: p.y, clear: clear };
+        }
+        return [best.x, best.y];""")
     from selenium.webdriver.common.action_chains import ActionChains
 
     canvas = driver.find_element(By.ID, "cy")
