@@ -30,14 +30,14 @@ _ALIAS = r"(?:we|us|our|We|Us|Our|the Company|Company|Developer|Service Provider
 
 # (regex, weight, hint): the name group is the candidate; the regex is tried only on sentences the
 # cheap hint finds (case-insensitive), which keeps the scan fast on long policies.
-_PATTERNS: list[tuple[re.Pattern[str], float, re.Pattern[str]]] = [(re.compile(p), w, re.compile(h, re.I)) for p, w, h in (
+_PATTERNS: list[tuple[re.Pattern[str], float, tuple[str, ...]]] = [(re.compile(p), w, tuple(h.split("|"))) for p, w, h in (
     (rf"\bCompany\s*\([^)]*\)\s*(?i:refers to|means)\s+{LAX}\s*(?:[,;(]|\.?\s*$|\.\s)", 8.0, r"refer|mean"),
     (rf"^{LAX}\s+built the\b", 7.0, r"built the"),
     (rf"\bby\s+{LAX}\s*\((?:hereby |hereinafter )?(?:referred to as |called )?(?:the )?[\"“]?(?:Service Provider|Developer|Company|Provider|Owner)", 7.0, r"referred|hereby|hereinafter|called"),
     (rf"\b(?i:refers? to|means)\s+{NAME}(?=\s*[,.;(]|\s*$|\s+(?:located|with|a\s|an\s|registered|having|whose|at\s))", 6.0, r"refer|mean"),
-    (rf"{NAME}\s*\(\s*(?:collectively,?\s*|hereinafter(?: referred to as)?,?\s*|also )?(?:the\s+)?[\"“'‘]?\s*(?:[A-Z][\w.]*(?:\s+[\w.]+){{0,3}}[\"”'’]?,?\s*(?:and|or)?\s*[\"“'‘]?)?{_ALIAS}[\"”'’,]", 5.0, r"\("),
-    (rf"{NAME}\s*\(\s*(?:collectively,?\s*|hereinafter(?: referred to as)?,?\s*)?(?:the\s+)?[\"“'‘]\s*[A-Z]\w+[\"”'’,]", 1.5, r"\("),
-    (rf"\b(?:[Ww]e|[Uu]s),?\s+{NAME}\s*(?:\(|,)", 5.0, r"\bwe\b|\bus\b"),
+    (rf"{NAME}\s*\(\s*(?:collectively,?\s*|hereinafter(?: referred to as)?,?\s*|also )?(?:the\s+)?[\"“'‘]?\s*(?:[A-Z][\w.]*(?:\s+[\w.]+){{0,3}}[\"”'’]?,?\s*(?:and|or)?\s*[\"“'‘]?)?{_ALIAS}[\"”'’,]", 5.0, r"("),
+    (rf"{NAME}\s*\(\s*(?:collectively,?\s*|hereinafter(?: referred to as)?,?\s*)?(?:the\s+)?[\"“'‘]\s*[A-Z]\w+[\"”'’,]", 1.5, r"("),
+    (rf"\b(?:[Ww]e|[Uu]s),?\s+{NAME}\s*(?:\(|,)", 5.0, r"we|us"),
     (rf"{NAME}\s+built the\b", 6.0, r"built the"),
     (rf"\b(?:[Ss]ervice|SERVICE|[Aa]pp|[Aa]pplication|[Ww]ebsite|[Ss]ite|[Pp]latform|[Gg]ame|[Ss]oftware|[Pp]olicy|[Ss]ervices)\b[^.]{{0,40}}\b(?:created|developed|provided|operated|published|owned|run|offered|maintained|managed)\s+by\s+(?:an?\s+\w+\s+(?:entity|company|corporation|business)\s*)?\(?{NAME_END}", 4.0, r" by "),
     (rf"{NAME}\s+(?:is|acts as|will be|shall be|remains|is the)\s+(?:the\s+)?(?:data\s+)?controller\b", 7.0, r"controller"),
@@ -46,11 +46,11 @@ _PATTERNS: list[tuple[re.Pattern[str], float, re.Pattern[str]]] = [(re.compile(p
     (rf"\b(?:data\s+)?controller\s+(?:is|of your (?:personal )?(?:data|information) is|will be|:)\s+{NAME_END}", 7.0, r"controller"),
     (rf"\b(?:privacy (?:notice|policy|statement)|policy) of\s+{NAME_END}", 4.0, r"policy of|notice of|statement of"),
     (rf"\b(?:how|that|which)\s+{NAME}\s+(?:collects|protects|uses|processes|treats|handles|manages|employs|gathers)\b", 4.0, r"collects|protects|uses|processes|treats|handles|manages|employs|gathers"),
-    (rf"\b(?:At|Welcome to)\s+{NAME},?\s+(?:we|our)\b", 4.0, r"\bAt\b|Welcome"),
-    (rf"^{NAME}\s+(?:is committed|respects|understands|values|has adopted|collects|takes|cares|recognizes|recognises|knows|operates|provides|is a\b|is an\b)", 4.0, r"committed|respects|understands|values|adopted|collects|takes|cares|recogni|knows|operates|provides|is an?\b"),
+    (rf"\b(?:At|Welcome to)\s+{NAME},?\s+(?:we|our)\b", 4.0, r"at |welcome"),
+    (rf"^{NAME}\s+(?:is committed|respects|understands|values|has adopted|collects|takes|cares|recognizes|recognises|knows|operates|provides|is a\b|is an\b)", 4.0, r"committed|respects|understands|values|adopted|collects|takes|cares|recogni|knows|operates|provides|is a"),
     (rf"\b(?:important to|activities by|services of|websites? of|owned by)\s+{NAME_END}", 3.0, r"important to|activities by|services of|website|owned by"),
     (rf"©\s*(?:\d{{4}}(?:\s*[-–]\s*\d{{4}})?\s*)?{NAME}", 2.0, r"©"),
-    (rf"\bCopyright\s+(?:©\s*)?(?:\d{{4}}(?:\s*[-–]\s*\d{{4}})?\s*)?{NAME}", 2.0, r"Copyright"),
+    (rf"\bCopyright\s+(?:©\s*)?(?:\d{{4}}(?:\s*[-–]\s*\d{{4}})?\s*)?{NAME}", 2.0, r"copyright"),
 )]
 _TITLE = re.compile(rf"^(?:(?:the|The)\s+)?{NAME}\s*(?:['’]s\s+)?(?:[-–:|]\s*)?(?i:Online\s+|Website\s+|Global\s+|App\s+)?(?i:Privacy|Data Protection)\b")
 _OWNER_HEADING = re.compile(r"^(?:(?:the\s+)?owner(?: and (?:data )?controller)?|(?:the\s+)?(?:data\s+)?controller|who we are|about us|imprint|impressum)\s*:?\s*$", re.I)
@@ -98,8 +98,9 @@ def _candidates(doc: Document) -> Counter[str]:
     rest = [s for s in doc.sentences[150:] if _NAMING_HINT.search(s.text)]
     for s in head + rest:
         text = s.text
-        for regex, weight, hint in _PATTERNS:
-            if not hint.search(text):
+        lower = text.lower()
+        for regex, weight, hints in _PATTERNS:
+            if not any(h in lower for h in hints):
                 continue
             for m in regex.finditer(text):
                 name = _clean(m.group("name"))

@@ -105,6 +105,8 @@ def repair_mojibake(text: str) -> str:
     character (cp874 first, cp1252 for the rest) and keep the result only where the bytes form valid
     UTF-8 that is not itself Thai, so genuine Thai text is left untouched.
     """
+    if text.isascii():
+        return text   # nothing to repair
     import ftfy
 
     text = ftfy.fix_text(text, ftfy.TextFixerConfig(uncurl_quotes=False, fix_character_width=False,
