@@ -77,6 +77,13 @@ def attach_evidence(results: Results, lookup) -> None:
         sentence, section = found.get(fact.value, (None, None)) if isinstance(fact, ox.NamedNode) else (None, None)
         row["sentence"] = ox.Literal(sentence) if sentence is not None else None
         row["section"] = ox.Literal(section) if section is not None else None
+    # rows that tie on every answer column come in no fixed order: order them by their sentence
+    answer_columns = [c for c in results.columns if c != "fact"]
+    first: dict[tuple[object, ...], int] = {}
+    for i, row in enumerate(results.rows):
+        first.setdefault(tuple(_key(row.get(c)) for c in answer_columns), i)
+    results.rows.sort(key=lambda row: (first[tuple(_key(row.get(c)) for c in answer_columns)],
+                                       _key(row["sentence"]) or ("", ""), _key(row["section"]) or ("", "")))
     results.columns += [c for c in EVIDENCE_COLUMNS if c not in results.columns]
 
 

@@ -372,8 +372,6 @@ def test_seeds_helpdesk_names_no_controller(seeds_store):
     assert "ControllerIdentity" in {f.item for f in report.policies[0].missing}
 
 
-@pytest.mark.xfail(strict=True, reason="extraction reads 'Contact information (name, ...)' and 'To exercise these "
-                   "rights, contact us' in iotamine as contact details (an extraction fix; remove this mark then)")
 def test_seeds_iotamine_gives_no_contact_details(seeds_store):
     report = validate_store(seeds_store, ["iotamine"])
     assert "ControllerContact" in {f.item for f in report.policies[0].missing}
