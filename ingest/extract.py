@@ -44,7 +44,7 @@ PROHIBITED = pk("Prohibited")
 
 # ------------------------------------------------------------------ sentence context
 
-_DEFINITION = re.compile(r"^\W*[\"“‘']?[A-Z](?>[\w'’-]*)(?:\s+(?>[\w'’-]+)){0,4}?[\"”’']?\s*(?:\([^)]*\)\s*)?"
+_DEFINITION = re.compile(r"^\W*(?!(?:This|That|It|Which|What|Who|These|Those|Such|Doing so|Doing this|Otherwise)\b)[\"“‘']?[A-Z](?>[\w'’-]*)(?:\s+(?>[\w'’-]+)){0,4}?[\"”’']?\s*(?:\([^)]*\)\s*)?"
                          r"(?:means|refers? to|shall mean|is defined as|has the meaning)\b")
 _DEFINES = re.compile(r"\b(?:means|refers? to|shall mean|is defined as)\b")
 
@@ -441,7 +441,7 @@ def _threshold(m: re.Match[str]) -> int:
     if m.group("n1"):
         age = int(m.group("n1"))
         after = m.string[m.end():m.end() + 25]
-        if m.group("kind").lower() == "older than" or re.match(r"\s*(?:years?(?: old| of age)?\s+)?or (?:younger|under)\b", after, re.I):
+        if m.group("kind").lower() == "older than" or re.match(r"\s*(?:years?(?: old| of age)?\s+)?or (?:younger|under)\b(?!\s+(?:the\s+)?age)", after, re.I):
             return age + 1
         return age
     age = int(m.group("n2"))

@@ -61,9 +61,12 @@ def to_csv(results: Results) -> str:
 def to_table(results: Results, *, width: int | None = None) -> str:
     width = width or shutil.get_terminal_size((120, 20)).columns
     cells = [[display(row.get(c)) for c in results.columns] for row in results.rows]
-    limit = max(12, (width - 3 * len(results.columns)) // max(1, len(results.columns)))
-    widths = [min(limit if c in ("evidence", "sentence") else 60,
-                  max([len(c)] + [len(r[i]) for r in cells])) for i, c in enumerate(results.columns)]
+    natural = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(results.columns)]
+    long_text = [c in ("evidence", "sentence") for c in results.columns]
+    widths = [0 if is_long else min(60, n) for n, is_long in zip(natural, long_text)]
+    if any(long_text):   # the sentences share what the other columns leave of the terminal
+        room = max(30, (width - sum(widths) - 2 * (len(widths) - 1)) // sum(long_text))
+        widths = [min(room, n) if is_long else w for n, w, is_long in zip(natural, widths, long_text)]
 
     def fit(text: str, w: int) -> str:
         text = " ".join(text.split())
