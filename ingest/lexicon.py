@@ -64,6 +64,12 @@ class ConceptMatcher:
             words = tuple(w.lower() for w in _TOKEN.findall(label.replace("’", "'")))
             if words:
                 self._by_words.setdefault(words, concept)
+        # plural forms of each label's last word are entries of their own, so a lookup is one dict get
+        for words, concept in list(self._by_words.items()):
+            last = words[-1]
+            plurals = [last + "s", last + "es"] + ([last[:-1] + "ies"] if last.endswith("y") else [])
+            for plural in plurals:
+                self._by_words.setdefault(words[:-1] + (plural,), concept)
         self._prefixes = {words[:j] for words in self._by_words for j in range(1, len(words) + 1)}
         self._patterns = patterns
 
@@ -78,10 +84,12 @@ class ConceptMatcher:
             j = i
             while j < len(tokens):
                 words += (tokens[j][2],)
-                concept = self._lookup(words)
+                if words not in self._prefixes:
+                    break
+                concept = self._by_words.get(words)
                 if concept:
                     best = (j, concept)
-                if words not in self._prefixes or j >= len(joined) or not joined[j]:
+                if j >= len(joined) or not joined[j]:
                     break
                 j += 1
             if best:
@@ -100,17 +108,6 @@ class ConceptMatcher:
                 result.append(m)
                 last_end = m.end
         return result
-
-    def _lookup(self, words: tuple[str, ...]) -> str | None:
-        concept = self._by_words.get(words)
-        if concept is None:
-            last = words[-1]
-            if last.endswith("s"):
-                for singular in (last[:-1], last[:-2] if last.endswith("es") else None,
-                                 last[:-3] + "y" if last.endswith("ies") else None):
-                    if singular and (concept := self._by_words.get(words[:-1] + (singular,))):
-                        break
-        return concept
 
     def concepts(self, text: str) -> list[str]:
         seen: dict[str, None] = {}

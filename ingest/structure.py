@@ -238,10 +238,22 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     """Sentence offsets within ``text`` (blingfire's finite-state splitter, which keeps "Sec. 4.2" together)."""
     if len(text) < 30 or not re.search(r"[.!?]\s+\S", text):
         return [(0, len(text))]
-    from blingfire import text_to_sentences_and_offsets
+    from blingfire import text_to_sentences
 
-    _, offsets = text_to_sentences_and_offsets(text)
-    spans = [(s, e) for s, e in offsets if e > s]
+    # blingfire's own offsets helper walks the text in Python; finding each sentence is cheaper
+    spans: list[tuple[int, int]] = []
+    cursor = 0
+    for sentence in text_to_sentences(text).split("\n"):
+        sentence = sentence.strip()
+        if not sentence:
+            continue
+        start = text.find(sentence, cursor)
+        if start < 0:   # the splitter changed the text (it should not): fall back to its offsets
+            from blingfire import text_to_sentences_and_offsets
+
+            return [(s, e) for s, e in text_to_sentences_and_offsets(text)[1] if e > s] or [(0, len(text))]
+        spans.append((start, start + len(sentence)))
+        cursor = start + len(sentence)
     return spans or [(0, len(text))]
 
 
