@@ -350,6 +350,9 @@ def retention(doc: Document, r: Reader) -> Iterator[Fact]:
             yield Fact("Retention", s, (("pk:retentionKind", _lit("criteria")), ("pk:modality", PERMITTED)))
 
 
+_DEROGATION = "https://w3id.org/dpv/legal/eu/gdpr#A49"
+
+
 def cross_border_transfer(doc: Document, r: Reader) -> Iterator[Fact]:
     lex = r.lex
     transfers: list[Sentence] = []
@@ -362,9 +365,16 @@ def cross_border_transfer(doc: Document, r: Reader) -> Iterator[Fact]:
         if m and re.search(r"\b(?:transfer|stor|process|host|locat|maintain|hous|kept|keep|move|access|send|sent|transmit)\w*", s.text, re.I):
             if not r.negated_at(s.text, m.start()) or re.search(r"\bnot (?:be )?(?:the same|as protective|equivalent)", s.text, re.I):
                 transfers.append(s)
-        if m or transfer_section or re.search(r"\btransfer", s.text, re.I):
-            for concept in lex.scheme("transfer-safeguard").concepts(s.text):
-                safeguards.setdefault(concept, s)
+        in_context = bool(m or transfer_section or re.search(r"\btransfer", s.text, re.I))
+        for match in r.find("transfer-safeguard", s.text):
+            # a named mechanism (SCCs, Privacy Shield, BCRs) counts wherever the policy names it;
+            # a derogation ("you agree to the transfer") only where the sentence is about transfers
+            if match.concept.startswith(_DEROGATION) and not in_context:
+                continue
+            if re.search(r"\b(?:without|no|lack(?:s|ing)?(?: of)?|not (?:covered by|subject to))\s+(?:an?\s+|the\s+|any\s+)?$",
+                         s.text[max(0, match.start - 30):match.start], re.I):
+                continue  # "countries without an adequacy decision"
+            safeguards.setdefault(match.concept, s)
     if not transfers:
         return
     props: list[tuple[str, ox.NamedNode | ox.Literal]] = [("pk:modality", PERMITTED)]

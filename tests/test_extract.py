@@ -230,3 +230,17 @@ def test_transfer_under_standard_contractual_clauses_carries_the_safeguard(read_
     facts = read_facts("Your personal data may be transferred to the United States under the Standard Contractual "
                        "Clauses approved by the European Commission.", kind="CrossBorderTransfer")
     assert scc in values(facts, "CrossBorderTransfer", "pk:hasTransferSafeguard")
+
+
+def test_a_mechanism_named_in_another_sentence_still_safeguards_the_transfer(read_facts):
+    scc = concept_for("transfer-safeguard", "Standard Contractual Clauses")
+    facts = read_facts("Your personal data may be transferred to the United States. This will take the form of "
+                       "standard contract clauses approved by the European Commission.", kind="CrossBorderTransfer")
+    assert scc in values(facts, "CrossBorderTransfer", "pk:hasTransferSafeguard")
+
+
+def test_a_country_without_an_adequacy_decision_is_no_safeguard(read_facts):
+    facts = read_facts("Your personal data may be transferred to countries without an adequacy decision.",
+                       kind="CrossBorderTransfer")
+    assert facts
+    assert not values(facts, "CrossBorderTransfer", "pk:hasTransferSafeguard")
