@@ -77,7 +77,13 @@ def strip_inline(line: str) -> tuple[str, int]:
         link_chars += len(m.group(1))
         return m.group(1)
 
-    line = _MAILTO.sub(lambda m: m.group(1) if m.group(2).lower() in m.group(1).lower() else f"{m.group(1)} ({m.group(2)})", line)
+    def _mailto(m: re.Match[str]) -> str:
+        nonlocal link_chars
+        text = m.group(1) if m.group(2).lower() in m.group(1).lower() else f"{m.group(1)} ({m.group(2)})"
+        link_chars += len(text)   # a menu of mailto links is still navigation
+        return text
+
+    line = _MAILTO.sub(_mailto, line)
     line = _LINK.sub(_link, line)
     line = _REF_LINK.sub(_link, line)
     line = _AUTOLINK.sub(lambda m: m.group(1).removeprefix("mailto:"), line)

@@ -1,6 +1,7 @@
 """Structure: headings, list items with their lead-in, table rows, inline markup, sentence offsets."""
 from __future__ import annotations
 
+from pathlib import Path
 import pytest
 
 from conftest import EXAMPLES
@@ -133,3 +134,14 @@ def test_sentence_offsets_point_at_the_sentence_text_in_every_example(path):
     for s in doc.sentences:
         assert doc.text[s.start:s.end] == s.text
         assert s.block.start <= s.start <= s.end <= s.block.end
+
+
+def test_a_menu_of_mailto_links_is_navigation_not_text():
+    from policykg.ingest.readers import Source
+    from policykg.ingest.structure import build_document
+
+    markup = ("* [Support](mailto:support@tiny.example)\n* [Contact Us](mailto:hello@tiny.example)\n\n"
+              "Questions about this policy? Write to [our privacy team](mailto:privacy@tiny.example).\n")
+    doc = build_document("tiny", Source(Path("tiny.md"), "markdown", markup, "0" * 64))
+    assert "support@tiny.example" not in doc.text
+    assert "privacy@tiny.example" in doc.text
