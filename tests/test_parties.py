@@ -50,3 +50,15 @@ def test_placeholder_addresses_are_not_contact_points(read_facts):
 
 def test_no_contact_point_when_the_text_gives_no_address(read_facts):
     assert emails(read_facts("Use the form at https://quietnote.example/contact to reach us.")) == set()
+
+
+def test_only_the_company_definition_names_the_controller(read_facts):
+    facts = read_facts("- Website: Refers to Tiny Widget, accessible at https://tiny.example.\n"
+                       "- Company: Refers to Tiny Labs FZE, located at Example Tower, Dubai.\n")
+    assert controllers(facts) == {"Tiny Labs FZE"}
+
+
+def test_controller_alias_list_may_repeat_the_name(read_facts):
+    facts = read_facts("This notice applies to data processed by Quill Lite (\u201cQuill Lite,\u201d \u201cwe,\u201d "
+                       "\u201cus\u201d) through our app.")
+    assert controllers(facts) == {"Quill Lite"}
