@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import pyoxigraph as ox
 
@@ -27,6 +28,7 @@ PREFIXES = {
 }
 
 
+@lru_cache(maxsize=None)
 def expand(curie: str) -> ox.NamedNode:
     prefix, _, local = curie.partition(":")
     try:

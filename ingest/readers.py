@@ -107,10 +107,16 @@ def repair_mojibake(text: str) -> str:
     """
     if text.isascii():
         return text   # nothing to repair
-    import ftfy
+    import unicodedata
 
-    text = ftfy.fix_text(text, ftfy.TextFixerConfig(uncurl_quotes=False, fix_character_width=False,
-                                                    unescape_html=False, normalization="NFC"))
+    import ftfy
+    from ftfy.badness import is_bad
+
+    if is_bad(text):   # ftfy's own quick test for mojibake; the full repair is slow on long clean text
+        text = ftfy.fix_text(text, ftfy.TextFixerConfig(uncurl_quotes=False, fix_character_width=False,
+                                                        unescape_html=False, normalization="NFC"))
+    else:
+        text = unicodedata.normalize("NFC", text)
     if not _THAI.search(text):
         return text
     return _SUSPECT_RUN.sub(_undo_cp874_run, text)
