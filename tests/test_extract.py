@@ -244,3 +244,13 @@ def test_a_country_without_an_adequacy_decision_is_no_safeguard(read_facts):
                        kind="CrossBorderTransfer")
     assert facts
     assert not values(facts, "CrossBorderTransfer", "pk:hasTransferSafeguard")
+
+
+def test_cue_patterns_match_the_same_on_lower_cased_text_as_case_insensitively():
+    from policykg.ingest.lexicon import load_lexicon
+
+    lexicon = load_lexicon()
+    text = "We Do Not respond to DNT signals; contact Us at 21 Example Row, Manchester, per GDPR Art. 6."
+    for name, cue in lexicon.cues.items():
+        expected = [m.span() for m in cue._insensitive.finditer(text)]
+        assert [m.span() for m in cue.finditer(text)] == expected, name
