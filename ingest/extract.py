@@ -142,7 +142,6 @@ def _concepts_in(reader: Reader, scheme: str, s: Sentence, *, start: int = 0) ->
 # ------------------------------------------------------------------ rules: practices
 
 def collection(doc: Document, r: Reader) -> Iterator[Fact]:
-    lex = r.lex
     for s in doc.sentences:
         if s.block.kind == "heading" or r.defines(s):
             continue
@@ -164,7 +163,6 @@ _PURPOSE_SPLIT = re.compile(r"\b(?:to|for|in order to|so that|so we can|help(?:s
 
 
 def use(doc: Document, r: Reader) -> Iterator[Fact]:
-    lex = r.lex
     for s in doc.sentences:
         if s.block.kind == "heading" or r.defines(s):
             continue
@@ -189,7 +187,6 @@ _AS_REQUIRED_BY_LAW = re.compile(r"\b(?:required|compelled|obliged|obligated|req
 
 
 def disclosure(doc: Document, r: Reader) -> Iterator[Fact]:
-    lex = r.lex
     for s in doc.sentences:
         if s.block.kind == "heading" or r.defines(s):
             continue
@@ -217,7 +214,6 @@ def disclosure(doc: Document, r: Reader) -> Iterator[Fact]:
 
 def corporate_transaction(doc: Document, r: Reader) -> Iterator[Fact]:
     """A transfer of personal data on a merger, acquisition, asset sale or bankruptcy, with its safeguards."""
-    lex = r.lex
     sentences = doc.sentences
     for i, s in enumerate(sentences):
         if s.block.kind == "heading":
@@ -314,7 +310,6 @@ _NOT_RETENTION = re.compile(r"\b(?:respond|reply|answer) to your request\b|\brig
 
 
 def retention(doc: Document, r: Reader) -> Iterator[Fact]:
-    lex = r.lex
     for s in doc.sentences:
         if s.block.kind == "heading":
             continue
@@ -354,7 +349,6 @@ _DEROGATION = "https://w3id.org/dpv/legal/eu/gdpr#A49"
 
 
 def cross_border_transfer(doc: Document, r: Reader) -> Iterator[Fact]:
-    lex = r.lex
     transfers: list[Sentence] = []
     safeguards: dict[str, Sentence] = {}
     for s in doc.sentences:
@@ -387,7 +381,6 @@ def cross_border_transfer(doc: Document, r: Reader) -> Iterator[Fact]:
 # ------------------------------------------------------------------ rules: statements
 
 def rights(doc: Document, r: Reader) -> Iterator[Fact]:
-    lex = r.lex
     for s in doc.sentences:
         if s.block.kind == "heading" or r.defines(s):
             continue
@@ -425,7 +418,6 @@ def legal_bases(doc: Document, r: Reader) -> Iterator[Fact]:
 
 
 def measures(doc: Document, r: Reader) -> Iterator[Fact]:
-    lex = r.lex
     for s in doc.sentences:
         if s.block.kind == "heading" or r.defines(s):
             continue
@@ -459,7 +451,6 @@ def _threshold(m: re.Match[str]) -> int:
 
 
 def children(doc: Document, r: Reader) -> Iterator[Fact]:
-    lex = r.lex
     for s in doc.sentences:
         if not r.says("children", s.text) and not (r.heading_says("children", s) and _AGE.search(s.text)):
             continue
@@ -506,7 +497,6 @@ def _dnt_stance(r: Reader, text: str) -> str:
 
 
 def do_not_track(doc: Document, r: Reader) -> Iterator[Fact]:
-    lex = r.lex
     stance: str | None = None
     evidence: Sentence | None = None
     sentences = doc.sentences
@@ -526,7 +516,6 @@ def do_not_track(doc: Document, r: Reader) -> Iterator[Fact]:
 
 
 def consent_by_use(doc: Document, r: Reader) -> Iterator[Fact]:
-    lex = r.lex
     for s in doc.sentences:
         if r.says("consent-by-use", s.text):
             yield Fact("ConsentByUse", s, ())
@@ -534,7 +523,6 @@ def consent_by_use(doc: Document, r: Reader) -> Iterator[Fact]:
 
 def information_items(doc: Document, r: Reader) -> Iterator[Fact]:
     """GDPR Art. 13/14 items that no practice carries: DPO, legitimate interests, source, mandatory, ADM, contact."""
-    lex = r.lex
     cues = (("dpo", "DPOContact"), ("legitimate-interests", "LegitimateInterests"), ("data-source", "DataSource"),
             ("mandatory", "MandatoryDisclosure"), ("adm", "AutomatedDecisionMaking"), ("contact", "ControllerContact"))
     for s in doc.sentences:
