@@ -342,6 +342,17 @@ def _authorization(request: urllib.request.Request, credentials: Credentials, ti
                      f"{'; '.join(challenges) or 'none given'} (basic and digest are supported)")
 
 
+def _send(request: urllib.request.Request, credentials: Credentials | None, timeout: float) -> None:
+    """Send a request that writes to the store, authorised before its body goes (Virtuoso drops the
+    connection when a body arrives unauthorised)."""
+    if credentials is not None:
+        authorization = _authorization(request, credentials, timeout)
+        if authorization:
+            request.add_unredirected_header("Authorization", authorization)
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        response.read()
+
+
 def _put_graph(graph_store: str, graph: str, triples: list[ox.Triple], credentials: Credentials | None,
                timeout: float) -> None:
     # N-Triples is Turtle too, and every Graph Store implementation reads text/turtle.
@@ -351,12 +362,7 @@ def _put_graph(graph_store: str, graph: str, triples: list[ox.Triple], credentia
     request = urllib.request.Request(url, data=body, method="PUT",
                                      headers={"Content-Type": "text/turtle; charset=utf-8"})
     try:
-        if credentials is not None:
-            authorization = _authorization(request, credentials, timeout)
-            if authorization:
-                request.add_unredirected_header("Authorization", authorization)
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            response.read()
+        _send(request, credentials, timeout)
     except urllib.error.HTTPError as exc:
         if exc.code in (404, 405, 501):
             raise _NoGraphStore(f"HTTP {exc.code}") from exc
@@ -408,12 +414,7 @@ def _post_update(endpoint: str, text: str, credentials: Credentials | None, time
     request = urllib.request.Request(endpoint, data=urllib.parse.urlencode({"update": text}).encode(),
                                      method="POST", headers={"Content-Type": "application/x-www-form-urlencoded"})
     try:
-        if credentials is not None:
-            authorization = _authorization(request, credentials, timeout)
-            if authorization:
-                request.add_unredirected_header("Authorization", authorization)
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            response.read()
+        _send(request, credentials, timeout)
     except urllib.error.HTTPError as exc:
         hint = " (check --user and $POLICYKG_PASSWORD)" if exc.code in (401, 403) else ""
         raise QueryError(f"{endpoint} refused the update: HTTP {exc.code}: {_body(exc)}{hint}") from exc
