@@ -180,10 +180,6 @@ def use(doc: Document, r: Reader) -> Iterator[Fact]:
             yield Fact("Use", s, (("dpv:hasPurpose", iri(concept)), ("pk:modality", PERMITTED)))
 
 
-_TO_LAW_ENFORCEMENT = re.compile(r"\b(?:law enforcement|police|court|subpoena|warrant|government(?:al)? (?:authorit|agenc|request)|"
-                                 r"public authorit|regulator|legal process|legal request|lawful request)", re.I)
-_AS_REQUIRED_BY_LAW = re.compile(r"\b(?:required|compelled|obliged|obligated|requested) (?:to do so )?by (?:applicable )?law\b|"
-                                 r"\blegal (?:proceedings|obligations?|requirements?|claims)\b|\bcomply with (?:the |any |applicable |relevant )?(?:laws?|legal)\b", re.I)
 
 
 def disclosure(doc: Document, r: Reader) -> Iterator[Fact]:
@@ -205,9 +201,9 @@ def disclosure(doc: Document, r: Reader) -> Iterator[Fact]:
         if merger and (verb or in_list) and r.says("merger-transfer", s.text) and not r.negated_at(s.text, merger.start()):
             yield Fact("Disclosure", s, (("dpv:hasRecipient", pk("Acquirer")), ("pk:modality", PERMITTED)))
         if legal and verb and not r.negated_at(s.text, verb.start()):
-            if _TO_LAW_ENFORCEMENT.search(s.text):
+            if r.says("law-enforcement", s.text):
                 yield Fact("Disclosure", s, (("dpv:hasRecipient", iri(DPV + "LawEnforcementOrganisation")), ("pk:modality", PERMITTED)))
-            elif _AS_REQUIRED_BY_LAW.search(s.text):
+            elif r.says("required-by-law", s.text):
                 # "we may disclose your information if required by law": to the authorities that require it
                 yield Fact("Disclosure", s, (("dpv:hasRecipient", iri(DPV + "Authority")), ("pk:modality", PERMITTED)))
 
@@ -289,35 +285,17 @@ _PERIOD = re.compile(
     r"(?:\d{1,4}\s*(?:-|\u2013|to)\s*)?"
     r"(\d{1,4}|" + "|".join(sorted(map(re.escape, _NUMBER_WORDS), key=len, reverse=True)) + r")"
     r"(?:\s*\(\d{1,4}\))?[\s-]*(?:calendar\s+|business\s+|full\s+)?(hour|day|week|month|year)s?\b", re.I)
-_CRITERIA = re.compile(
-    r"\b(?:as long as|so long as|for as long as|only as long as|no longer than (?:is )?(?:necessary|needed|required|reasonably)|"
-    r"(?:for )?the (?:period|time|duration) (?:necessary|needed|required|of your|you)|until (?:you|your|the|such|we|it is)|"
-    r"while (?:you|your|we)|(?:as|where) (?:required|permitted|necessary|needed) (?:by|under|to)|(?:required|permitted) by (?:applicable )?law|"
-    r"reasonably necessary|longer retention period|retention periods?|for the duration|no longer (?:need|necessary|required|needed)|"
-    r"(?:in accordance|consistent) with (?:our|its|the|applicable)[^.]{0,40}(?:retention|law)|legal (?:retention|obligations?)|statute of limitations|"
-    r"(?:then|and then|after which|thereafter)[^.]{0,40}(?:delete|erase|destroy|anonymi[sz])|criteria|determine (?:the|how long))", re.I)
-_KEEP = re.compile(r"\b(?:retain|retains|retained|retaining|retention|keep|keeps|kept|keeping|store|stores|stored|storing|"
-                   r"preserve[sd]?|archiv\w*)\b|\b(?:maintain\w*|hold|holds|held|log|logs|logged)\s+(?:\w+\s+){0,3}?"
-                   r"(?:information|data|records?|logs?|details|it|them)\b|\b(?:remain|remains|stay|stays)\s+(?:on (?:record|file)|"
-                   r"in (?:our|the) (?:systems?|records?|databases?|archives?|backups?|servers?))", re.I)
-_DELETE = re.compile(r"\b(?:delete[sd]?|deletion|erase[sd]?|purge[sd]?|destroy(?:s|ed)?|remove[sd]?|anonymi[sz]e[sd]?|expire[sd]?)\b", re.I)
-_INDEFINITE = re.compile(
-    r"\b(?:retain\w*|keep\w*|kept|stor\w+|hold\w*|held|maintain\w*|remain\w*|preserv\w*|archiv\w*)\b[^.;]{0,60}"
-    r"\b(?:indefinitely|permanently|forever|in perpetuity|perpetual(?:ly)?|for an unlimited (?:period|time)|for an indefinite)\b|"
-    r"\b(?:indefinitely|permanently)\s+(?:retain\w*|keep\w*|kept|stor\w+|hold\w*|held|maintain\w*|archiv\w*)\b|"
-    r"\bno (?:set|fixed) (?:retention )?period\b", re.I)
-_NOT_RETENTION = re.compile(r"\b(?:respond|reply|answer) to your request\b|\bright to\b|\byou (?:may|can) (?:request|ask)\b", re.I)
 
 
 def retention(doc: Document, r: Reader) -> Iterator[Fact]:
     for s in doc.sentences:
         if s.block.kind == "heading":
             continue
-        keep = _KEEP.search(s.text)
-        delete = _DELETE.search(s.text)
+        keep = r.says("retention-keep", s.text)
+        delete = r.says("retention-delete", s.text)
         if not (keep or delete or r.says("retention", s.text)):
             continue
-        if _NOT_RETENTION.search(s.text):
+        if r.says("not-retention", s.text):
             continue
         if r.says("children", s.text) and re.search(r"\b(?:under|below|younger|age)\b", s.text, re.I):
             continue
@@ -335,12 +313,12 @@ def retention(doc: Document, r: Reader) -> Iterator[Fact]:
             yield Fact("Retention", s, (("pk:retentionKind", _lit("period")),
                                         ("pk:duration", _lit(duration, XSD + "duration")), ("pk:modality", PERMITTED)))
             found = True
-        indefinite = _INDEFINITE.search(s.text)
+        indefinite = r.lex.cue("retention-indefinite").search(s.text)
         if indefinite and not r.negated_at(s.text, indefinite.start() + 1) and not r.negated_at(s.text, indefinite.end()):
             yield Fact("Retention", s, (("pk:retentionKind", _lit("indefinite")), ("pk:modality", PERMITTED)))
             found = True
-        criteria = _CRITERIA.search(s.text)
-        near = criteria and any(abs(k.start() - criteria.start()) < 120 for k in _KEEP.finditer(s.text))
+        criteria = r.says("retention-criteria", s.text)
+        near = criteria and any(abs(k.start() - criteria.start()) < 120 for k in r.lex.cue("retention-keep").finditer(s.text))
         if not found and keep and near and not r.negated_at(s.text, keep.start()):
             yield Fact("Retention", s, (("pk:retentionKind", _lit("criteria")), ("pk:modality", PERMITTED)))
 
@@ -407,7 +385,7 @@ def legal_bases(doc: Document, r: Reader) -> Iterator[Fact]:
         heading = r.heading_says("legal-basis-heading", s)
         if not (r.says("legal-basis", s.text) or heading or r.lead_says("legal-basis", s)):
             continue
-        if _KEEP.search(s.text) and _CRITERIA.search(s.text) and not re.search(r"\b(?:legal|lawful) bas[ie]s\b", s.text, re.I):
+        if r.says("retention-keep", s.text) and r.says("retention-criteria", s.text) and not re.search(r"\b(?:legal|lawful) bas[ie]s\b", s.text, re.I):
             continue  # "kept as long as necessary to fulfil contractual obligations" is retention, not a basis
         described = [(m.start() + len("legitimate interest"), m.end()) for m in _INTEREST_DESCRIPTION.finditer(s.text)]
         for m in r.find("legal-basis", s.text):
