@@ -254,3 +254,13 @@ def test_cue_patterns_match_the_same_on_lower_cased_text_as_case_insensitively()
     for name, cue in lexicon.cues.items():
         expected = [m.span() for m in cue._insensitive.finditer(text)]
         assert [m.span() for m in cue.finditer(text)] == expected, name
+
+
+def test_security_alerts_sent_to_users_are_not_a_security_measure(read_facts):
+    facts = read_facts("We use your information to send you service announcements and security alerts.")
+    assert not values(facts, "MeasureStatement", "dpv:hasTechnicalOrganisationalMeasure")
+
+
+def test_the_name_of_a_security_policy_document_is_not_a_measure(read_facts):
+    facts = read_facts("The Privacy & Security Policy exists to explain how we protect your data.")
+    assert not values(facts, "MeasureStatement", "dpv:hasTechnicalOrganisationalMeasure")
