@@ -123,7 +123,7 @@ class Reader:
         return bool(self.lex.cue("negation").search(clause))
 
 
-def _lit(value: str | int, datatype: str | None = None) -> ox.Literal:
+def literal(value: str | int, datatype: str | None = None) -> ox.Literal:
     if isinstance(value, int):
         return ox.Literal(str(value), datatype=ox.NamedNode(XSD + "integer"))
     if datatype:
@@ -310,17 +310,17 @@ def retention(doc: Document, r: Reader) -> Iterator[Fact]:
                 continue
             code = _DURATION_UNITS[unit]
             duration = f"PT{n}H" if code == "H" else (f"P{n * 7}D" if code == "W" else f"P{n}{code}")
-            yield Fact("Retention", s, (("pk:retentionKind", _lit("period")),
-                                        ("pk:duration", _lit(duration, XSD + "duration")), ("pk:modality", PERMITTED)))
+            yield Fact("Retention", s, (("pk:retentionKind", literal("period")),
+                                        ("pk:duration", literal(duration, XSD + "duration")), ("pk:modality", PERMITTED)))
             found = True
         indefinite = r.lex.cue("retention-indefinite").search(s.text)
         if indefinite and not r.negated_at(s.text, indefinite.start() + 1) and not r.negated_at(s.text, indefinite.end()):
-            yield Fact("Retention", s, (("pk:retentionKind", _lit("indefinite")), ("pk:modality", PERMITTED)))
+            yield Fact("Retention", s, (("pk:retentionKind", literal("indefinite")), ("pk:modality", PERMITTED)))
             found = True
         criteria = r.says("retention-criteria", s.text)
         near = criteria and any(abs(k.start() - criteria.start()) < 120 for k in r.lex.cue("retention-keep").finditer(s.text))
         if not found and keep and near and not r.negated_at(s.text, keep.start()):
-            yield Fact("Retention", s, (("pk:retentionKind", _lit("criteria")), ("pk:modality", PERMITTED)))
+            yield Fact("Retention", s, (("pk:retentionKind", literal("criteria")), ("pk:modality", PERMITTED)))
 
 
 _DEROGATION = "https://w3id.org/dpv/legal/eu/gdpr#A49"
@@ -440,7 +440,7 @@ def children(doc: Document, r: Reader) -> Iterator[Fact]:
                 continue
             if re.search(r"\b(?:days?|months?|weeks?|hours?|percent|%)\b", s.text[end:end + 10], re.I):
                 continue
-            yield Fact("ChildrenStatement", s, (("pk:minimumAge", _lit(age)),))
+            yield Fact("ChildrenStatement", s, (("pk:minimumAge", literal(age)),))
 
 
 def change_notice(doc: Document, r: Reader) -> Iterator[Fact]:
@@ -462,7 +462,7 @@ def change_notice(doc: Document, r: Reader) -> Iterator[Fact]:
                 said = [m for m in said if not (m.group(0).lower().startswith("notify")
                                                 and re.search(r"\bpost\w*\b[^.]{0,60}$", s.text[:m.start()], re.I))]
             if said:
-                yield Fact("ChangeNoticeStatement", s, (("pk:mechanism", _lit(mechanism)),))
+                yield Fact("ChangeNoticeStatement", s, (("pk:mechanism", literal(mechanism)),))
 
 
 def _dnt_stance(r: Reader, text: str) -> str:
@@ -490,7 +490,7 @@ def do_not_track(doc: Document, r: Reader) -> Iterator[Fact]:
         if stance is None or rank[found] > rank[stance]:
             stance, evidence = found, s
     if stance is not None:
-        yield Fact("DoNotTrackStatement", evidence, (("pk:stance", _lit(stance)),))
+        yield Fact("DoNotTrackStatement", evidence, (("pk:stance", literal(stance)),))
 
 
 def consent_by_use(doc: Document, r: Reader) -> Iterator[Fact]:

@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 
-from policykg.ingest.extract import Fact, _lit
+from policykg.ingest.extract import Fact, literal
 from policykg.ingest.lexicon import Lexicon
 from policykg.ingest.structure import Document, Sentence
 
@@ -170,6 +170,6 @@ def parties(doc: Document, lex: Lexicon) -> Iterator[Fact]:
     found = controller_name(doc)
     if found:
         name, sentence = found
-        yield Fact("Controller", sentence, (("dpv:hasName", _lit(name)),))
+        yield Fact("Controller", sentence, (("dpv:hasName", literal(name)),))
     for email, sentence in contact_emails(doc):
-        yield Fact("ContactPoint", sentence, (("pk:email", _lit(email)),))
+        yield Fact("ContactPoint", sentence, (("pk:email", literal(email)),))
