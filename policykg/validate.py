@@ -1,14 +1,18 @@
 """Validate the policies of a store against SHACL profiles and return typed findings.
 
-Each policy's named graph is copied out of Oxigraph into an rdflib Memory graph (pySHACL is ~18x
-slower over an Oxigraph-backed graph), together with the small closure of the ontology the shapes
-need (pk:right links of the GDPR items, skos:broader, rdf:type of known terms), and validated on its
-own: no RDFS inference, no whole-store graph. Severity, message, article and item live in the shapes
-files (``ontology/shapes/*.ttl``); this module only reads them back, and renders the
-findings as text, JSON, JUnit XML or SARIF 2.1.0.
+Each policy is validated on its own graph, never the whole store: what the shapes can read of the
+policy's named graph (for SHACL Core shapes, the triples of the predicates and classes they name;
+everything for SHACL-SPARQL) is copied out of Oxigraph into an rdflib Memory graph (pySHACL is ~18x
+slower over an Oxigraph-backed graph), together with the closure of the ontology the shapes need
+(rdf:type of known terms, skos:broader, rdfs:subClassOf), and the answers of the `disclosures`
+question as ``pk:providesInformation`` links. No RDFS inference. Severity, message, article and
+item live in the shapes files (``ontology/shapes/*.ttl``); this module only reads them back, and
+renders the findings as text, JSON, JUnit XML or SARIF 2.1.0.
 """
 from __future__ import annotations
 
+import functools
+import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import resources
@@ -25,6 +29,8 @@ if TYPE_CHECKING:
 PROFILES = ("gdpr", "structure")
 Severity = Literal["violation", "warning", "info"]
 SEVERITY_RANK: dict[str, int] = {"info": 0, "warning": 1, "violation": 2}
+# policy IRI -> information item -> a fact that discloses it (None when the fact is a blank node)
+Disclosed = dict[str, dict[str, "ox.NamedNode | None"]]
 
 PK = "https://w3id.org/policykg/ns#"
 SH = "http://www.w3.org/ns/shacl#"
@@ -137,37 +143,155 @@ def _rdf_format(path: Path) -> str:
 
 # ---------------------------------------------------------------- graphs
 
-def ontology_closure(store: ox.Store) -> list[tuple]:
-    """The part of the ontology graph the shapes read: types, broader/subclass links, pk:right links."""
-    from policykg.ingest.graph import ONTOLOGY_GRAPH
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+SUBCLASS_OF = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
 
-    triples = []
-    for predicate in _CLOSURE_PREDICATES:
-        for q in store.quads_for_pattern(None, ox.NamedNode(predicate), None, ONTOLOGY_GRAPH):
-            triples.append((_to_rdflib(q.subject), _to_rdflib(q.predicate), _to_rdflib(q.object)))
-    if not triples:
-        raise ValidationError("the store has no ontology graph: ingest policies with `policykg ingest` first")
-    return triples
+# The SHACL Core parameters (and shape and target terms) whose meaning depends only on the
+# predicates and classes a shapes graph names. A shapes graph that uses any other sh: term
+# (SHACL-SPARQL, sh:closed, custom targets, rules) may read any triple, and gets the whole graph.
+_CORE_TERMS = frozenset(SH + t for t in (
+    "NodeShape", "PropertyShape", "Shape", "targetClass", "targetNode", "targetSubjectsOf", "targetObjectsOf",
+    "path", "inversePath", "alternativePath", "zeroOrMorePath", "oneOrMorePath", "zeroOrOnePath",
+    "property", "node", "class", "datatype", "nodeKind", "minCount", "maxCount", "minExclusive", "minInclusive",
+    "maxExclusive", "maxInclusive", "minLength", "maxLength", "pattern", "flags", "languageIn", "uniqueLang",
+    "equals", "disjoint", "lessThan", "lessThanOrEquals", "not", "and", "or", "xone", "qualifiedValueShape",
+    "qualifiedMinCount", "qualifiedMaxCount", "qualifiedValueShapesDisjoint", "hasValue", "in",
+    "severity", "message", "deactivated", "name", "description", "order", "group", "defaultValue",
+    "Violation", "Warning", "Info", "IRI", "BlankNode", "Literal", "BlankNodeOrIRI", "BlankNodeOrLiteral",
+    "IRIOrLiteral", "declare", "prefix", "namespace", "prefixes", "PropertyGroup"))
 
 
-# What only the `structure` profile reads (the text, the evidence links and their literals): left out of
-# the graph the gdpr shapes run on, to copy less; the report reads evidence from the store itself.
-_TEXT_PREDICATES = frozenset(PK + p for p in ("text", "sha256", "repair", "line", "section", "evidence")) | frozenset(
-    "http://www.w3.org/ns/oa#" + p for p in ("exact", "start", "end"))
+@dataclass(frozen=True, slots=True)
+class ShapeView:
+    """The part of a policy graph a shapes graph can read: the triples of the predicates and classes it names.
 
-
-def policy_graph(store: ox.Store, policy: str, closure: Iterable[tuple], *, full: bool = True) -> rdflib.Graph:
-    """One policy's named graph plus the ontology closure (rdflib terms), in an rdflib Memory graph.
-
-    ``full=False`` leaves out the text literals (see ``_TEXT_PREDICATES``), which no gdpr shape reads.
+    SHACL Core reaches data only through the predicates of its paths and targets and the classes of
+    sh:targetClass / sh:class (with their subclasses); copying just those out of Oxigraph is what
+    makes validating a large store fast. ``everything`` is set for shapes that may read any triple.
     """
+    names: frozenset[str]      # the predicates the shapes' paths and targets walk
+    classes: frozenset[str]    # the classes whose rdf:type statements to copy: named ones and their subclasses
+    everything: bool
+
+    @classmethod
+    def of(cls, shapes: rdflib.Graph, closure: Closure) -> ShapeView:
+        from rdflib import RDF, RDFS, OWL, URIRef
+
+        sh = lambda name: URIRef(SH + name)  # noqa: E731
+        core = all(not str(p).startswith(SH) or str(p) in _CORE_TERMS for p in shapes.predicates(None, None, unique=True))
+        predicates: set[str] = set()
+        for term in ("path", "targetSubjectsOf", "targetObjectsOf", "equals", "disjoint", "lessThan", "lessThanOrEquals"):
+            for path in shapes.objects(None, sh(term)):
+                predicates |= _path_predicates(shapes, path)
+        named = {str(c) for term in ("targetClass", "class") for c in shapes.objects(None, sh(term))}
+        named |= {str(s) for s in shapes.subjects(RDF.type, sh("NodeShape"))   # implicit class targets
+                  if (s, RDF.type, RDFS.Class) in shapes or (s, RDF.type, OWL.Class) in shapes}
+        classes = named | {c for c, supers in closure.superclasses.items() if not named.isdisjoint(supers)}
+        return cls(frozenset(predicates), frozenset(classes), everything=not core)
+
+
+def _path_predicates(shapes: rdflib.Graph, path) -> set[str]:
+    """The predicates a SHACL property path (an IRI, a sequence list or a path node) walks."""
+    from rdflib import RDF, URIRef
+    from rdflib.collection import Collection as RDFList
+
+    if isinstance(path, URIRef):
+        return {str(path)}
+    found: set[str] = set()
+    if (path, RDF.first, None) in shapes:
+        for step in RDFList(shapes, path):
+            found |= _path_predicates(shapes, step)
+        return found
+    for term in ("inversePath", "zeroOrMorePath", "oneOrMorePath", "zeroOrOnePath", "alternativePath"):
+        for inner in shapes.objects(path, URIRef(SH + term)):
+            found |= _path_predicates(shapes, inner)
+    return found
+
+
+@dataclass
+class Closure:
+    """The ontology graph's rdf:type, skos:broader, rdfs:subClassOf and pk:right statements, by subject.
+
+    A policy graph gets only the part reachable from its own terms (its concepts, their broader
+    concepts and classes, transitively): the needed closure, a few dozen triples, not the ontology.
+    """
+    by_subject: dict[str, list[tuple]]
+    superclasses: dict[str, set[str]]   # class -> all its superclasses (transitive)
+
+    @classmethod
+    def of(cls, store: ox.Store) -> Closure:
+        from policykg.ingest.graph import ONTOLOGY_GRAPH
+
+        by_subject: dict[str, list[tuple]] = {}
+        parents: dict[str, set[str]] = {}
+        for predicate in _CLOSURE_PREDICATES:
+            for q in store.quads_for_pattern(None, ox.NamedNode(predicate), None, ONTOLOGY_GRAPH):
+                by_subject.setdefault(q.subject.value, []).append(
+                    (_to_rdflib(q.subject), _to_rdflib(q.predicate), _to_rdflib(q.object)))
+                if predicate == SUBCLASS_OF:
+                    parents.setdefault(q.subject.value, set()).add(q.object.value)
+        if not by_subject:
+            raise ValidationError("the store has no ontology graph: ingest policies with `policykg ingest` first")
+        return cls(by_subject, {c: _reachable(parents, c) for c in parents})
+
+    def needed(self, terms: Iterable[str], view: ShapeView) -> list[tuple]:
+        """The closure triples ``view`` can see, reachable from ``terms`` (IRIs of a policy graph)."""
+        out, seen, todo = [], set(), list(terms)
+        all_types = view.everything or RDF_TYPE in view.names
+        while todo:
+            term = todo.pop()
+            if term in seen:
+                continue
+            seen.add(term)
+            for t in self.by_subject.get(term, ()):
+                predicate = str(t[1])
+                if view.everything or (predicate == RDF_TYPE and (all_types or str(t[2]) in view.classes)) \
+                        or predicate in view.names:
+                    out.append(t)
+                    todo.append(str(t[2]))
+        return out
+
+
+def _reachable(parents: dict[str, set[str]], start: str) -> set[str]:
+    seen, todo = set(), list(parents.get(start, ()))
+    while todo:
+        p = todo.pop()
+        if p not in seen:
+            seen.add(p)
+            todo.extend(parents.get(p, ()))
+    return seen
+
+
+def policy_graph(store: ox.Store, policy: str, closure: Closure, view: ShapeView,
+                 provided: Iterable[str] = ()) -> rdflib.Graph:
+    """What ``view`` sees of one policy's named graph, plus the needed ontology closure, in an rdflib Memory graph.
+
+    ``provided`` are the information items the policy gives (the `disclosures` question), added as
+    ``<policy> pk:providesInformation <item>``: the gdpr shapes read them.
+    """
+    from rdflib import URIRef
+
+    graph = ox.NamedNode(policy)
+    if view.everything:
+        quads: Iterable[ox.Quad] = store.quads_for_pattern(None, None, None, graph)
+    else:
+        rdf_type = ox.NamedNode(RDF_TYPE)
+        quads = itertools.chain(
+            (q for name in view.names for q in store.quads_for_pattern(None, ox.NamedNode(name), None, graph)),
+            () if RDF_TYPE in view.names else   # a shape with sh:path rdf:type reads every type statement
+            (q for c in view.classes for q in store.quads_for_pattern(None, rdf_type, ox.NamedNode(c), graph)))
     g = _memory_graph()
     add = g.add
-    for triple in closure:
+    terms: set[str] = set()
+    for q in quads:
+        add((_to_rdflib(q.subject), _to_rdflib(q.predicate), _to_rdflib(q.object)))
+        if isinstance(q.object, ox.NamedNode):
+            terms.add(q.object.value)
+    subject, provides = URIRef(policy), URIRef(PK + "providesInformation")
+    for item in provided:
+        add((subject, provides, URIRef(PK + item)))
+    for triple in closure.needed(terms, view):
         add(triple)
-    for q in store.quads_for_pattern(None, None, None, ox.NamedNode(policy)):
-        if full or q.predicate.value not in _TEXT_PREDICATES:
-            add((_to_rdflib(q.subject), _to_rdflib(q.predicate), _to_rdflib(q.object)))
     return g
 
 
@@ -197,11 +321,18 @@ def _memory_graph() -> rdflib.Graph:
     return PreparedQueryGraph()
 
 
+@functools.lru_cache(maxsize=65536)
+def _uri(value: str) -> rdflib.URIRef:
+    from rdflib import URIRef
+
+    return URIRef(value)
+
+
 def _to_rdflib(term: ox.Term) -> rdflib.term.Node:
     from rdflib import BNode, Literal, URIRef
 
     if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
+        return _uri(term.value)   # predicates, classes and fact IRIs recur: made once
     if isinstance(term, ox.BlankNode):
         return BNode(term.value)
     if isinstance(term, ox.Literal):
@@ -244,51 +375,57 @@ def validate_store(store: ox.Store, policies: Iterable[str] = (), *, profile: st
     shape_graphs = load_shapes(profile, shapes)
     targets = resolve_policies(store, policies)
     report = ValidationReport(profiles=[n for n, _ in shape_graphs], items=information_items(store))
+    disclosed = disclosed_items(store, targets)
     if jobs > 1 and store_path is not None and len(targets) >= 4 * jobs:
-        report.policies = _validate_parallel(store_path, targets, profile, shapes, jobs)
+        report.policies = _validate_parallel(store_path, targets, profile, shapes, jobs, disclosed)
         if on_policy is not None:
             for pr in report.policies:
                 on_policy(pr)
         return report
-    report.policies = _validate_policies(store, targets, shape_graphs, report.items, on_policy)
+    report.policies = _validate_policies(store, targets, shape_graphs, report.items, disclosed, on_policy)
     return report
 
 
 def _validate_parallel(store_path: Path, targets: list[str], profile: str, shapes: list[Path],
-                       jobs: int) -> list[PolicyReport]:
+                       jobs: int, disclosed: Disclosed) -> list[PolicyReport]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     size = -(-len(targets) // (jobs * 4))
     chunks = [targets[i:i + size] for i in range(0, len(targets), size)]
+    # terms cross the process boundary as IRI strings
+    plain = {p: {item: f.value if f is not None else None for item, f in items.items()} for p, items in disclosed.items()}
     with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        parts = pool.map(_validate_chunk, [(str(store_path), c, profile, [str(p) for p in shapes]) for c in chunks])
+        parts = pool.map(_validate_chunk, [(str(store_path), c, profile, [str(p) for p in shapes],
+                                            {p: plain.get(p, {}) for p in c}) for c in chunks])
         return [pr for part in parts for pr in part]
 
 
-def _validate_chunk(args: tuple[str, list[str], str, list[str]]) -> list[PolicyReport]:
-    path, targets, profile, shapes = args
+def _validate_chunk(args: tuple[str, list[str], str, list[str], dict[str, dict[str, str | None]]]) -> list[PolicyReport]:
+    path, targets, profile, shapes, plain = args
     store = ox.Store.read_only(path)
     shape_graphs = load_shapes(profile, [Path(p) for p in shapes])
-    return _validate_policies(store, targets, shape_graphs, information_items(store), None)
+    disclosed = {p: {item: ox.NamedNode(f) if f is not None else None for item, f in items.items()}
+                 for p, items in plain.items()}
+    return _validate_policies(store, targets, shape_graphs, information_items(store), disclosed, None)
 
 
 def _validate_policies(store: ox.Store, targets: list[str], shape_graphs: list[tuple[str, rdflib.Graph]],
-                       items: dict[str, tuple[str, str]],
+                       items: dict[str, tuple[str, str]], disclosed: Disclosed,
                        on_policy: Callable[[PolicyReport], None] | None) -> list[PolicyReport]:
-    closure = ontology_closure(store)
+    closure = Closure.of(store)
     annotations = {name: _shape_annotations(g) for name, g in shape_graphs}
-    disclosed = disclosed_items(store)
-    full = any(name != "gdpr" for name, _ in shape_graphs)
+    views = {name: ShapeView.of(g, closure) for name, g in shape_graphs}
+    order = {item: i for i, item in enumerate(items)}
     done: list[PolicyReport] = []
     for policy in targets:
-        data = policy_graph(store, policy, closure, full=full)
+        provided = disclosed.get(policy, {})
         pr = PolicyReport(policy, _source_file(store, policy))
         for name, shapes_graph in shape_graphs:
+            data = policy_graph(store, policy, closure, views[name], provided)
             pr.findings += _findings(store, policy, name, data, shapes_graph, annotations[name])
-        pr.findings.sort(key=lambda f: (-SEVERITY_RANK[f.severity], list(items).index(f.item)
-                                        if f.item in items else 99, f.code))
-        pr.found = {item: _evidence(store, policy, fact) for item, fact in disclosed.get(policy, {}).items()}
+        pr.findings.sort(key=lambda f: (-SEVERITY_RANK[f.severity], order.get(f.item, 99) if f.item else 99, f.code))
+        pr.found = {item: _evidence(store, policy, fact) for item, fact in provided.items()}
         done.append(pr)
         if on_policy is not None:
             on_policy(pr)
@@ -415,25 +552,30 @@ def _severity(iri: str) -> Severity:
     return name if name in SEVERITY_RANK else "violation"  # type: ignore[return-value]
 
 
-_EVIDENCE = """PREFIX pk: <https://w3id.org/policykg/ns#>
-PREFIX oa: <http://www.w3.org/ns/oa#>
-SELECT ?g ?fact ?sentence ?line ?section WHERE { GRAPH ?g {
-  ?fact pk:evidence ?ev . ?ev oa:exact ?sentence . OPTIONAL { ?ev pk:line ?line } OPTIONAL { ?ev pk:section ?section } } }"""
+_OA = "http://www.w3.org/ns/oa#"
 
 
 def _evidence(store: ox.Store, policy: str, fact) -> Evidence | None:
-    """The sentence (and its source line) a fact was read from, looked up in the store."""
+    """The sentence (and its source line and section) a fact was read from, looked up in the store."""
     if fact is None:
         return None
     iri = fact.value if isinstance(fact, ox.NamedNode) else str(fact)
     if not iri.startswith(("http://", "https://", "urn:")):
         return None
-    for row in store.query(_EVIDENCE, substitutions={ox.Variable("g"): ox.NamedNode(policy),
-                                                     ox.Variable("fact"): ox.NamedNode(iri)}):
-        line, section = row["line"], row["section"]
-        return Evidence(row["sentence"].value, int(line.value) if line is not None else None,
-                        section.value if section is not None else None)
-    return None
+    graph = ox.NamedNode(policy)
+
+    def value(subject: ox.NamedNode | ox.BlankNode, predicate: str) -> ox.Term | None:
+        for q in store.quads_for_pattern(subject, ox.NamedNode(predicate), None, graph):
+            return q.object
+        return None
+
+    ev = value(ox.NamedNode(iri), PK + "evidence")
+    sentence = value(ev, _OA + "exact") if isinstance(ev, (ox.NamedNode, ox.BlankNode)) else None
+    if sentence is None:
+        return None
+    line, section = value(ev, PK + "line"), value(ev, PK + "section")
+    return Evidence(sentence.value, int(line.value) if line is not None else None,
+                    section.value if section is not None else None)
 
 
 def _source_file(store: ox.Store, policy: str) -> str | None:
@@ -448,16 +590,28 @@ def _local(iri: str) -> str:
 
 # ---------------------------------------------------------------- the disclosures question
 
-def disclosed_items(store: ox.Store) -> dict[str, dict[str, ox.NamedNode | None]]:
-    """policy IRI -> item -> a fact that discloses it, from the canned `disclosures` question."""
+def disclosed_items(store: ox.Store, policies: Iterable[str] | None = None) -> Disclosed:
+    """policy IRI -> item -> a fact that discloses it, from the canned `disclosures` question.
+
+    For all policies of the store, or those named (asked one by one when they are few).
+    """
     from policykg.queries import resolve
 
-    out: dict[str, dict[str, ox.NamedNode | None]] = {}
-    for row in store.query(resolve("disclosures").text):
-        items = out.setdefault(row["policy"].value, {})
+    query = resolve("disclosures").text
+    wanted = None if policies is None else list(policies)
+    if wanted is not None and len(wanted) <= 16:
+        rows = itertools.chain.from_iterable(
+            store.query(query, substitutions={ox.Variable("policy"): ox.NamedNode(p)}) for p in wanted)
+    else:
+        rows = store.query(query)
+    keep = None if wanted is None else set(wanted)
+    out: Disclosed = {}
+    for row in rows:
+        policy = row["policy"].value
+        if keep is not None and policy not in keep:
+            continue
         fact = row["fact"]
-        if row["item"].value not in items or items[row["item"].value] is None:
-            items[row["item"].value] = fact if isinstance(fact, ox.NamedNode) else None
+        out.setdefault(policy, {})[row["item"].value] = fact if isinstance(fact, ox.NamedNode) else None
     return out
 
 
