@@ -136,8 +136,32 @@ class _RawBlock:
     link_chars: int = 0
 
 
+def _is_dense(lines: list[str]) -> bool:
+    """Plain text that never leaves a blank line (one paragraph, heading or item per line)."""
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    if len(filled) < 10:
+        return False
+    blank = filled[-1] - filled[0] + 1 - len(filled)   # blank lines between the first and last text line
+    return blank <= max(1, len(filled) // 20)
+
+
+def _number(line: str | None) -> int | None:
+    m = re.match(r"^\s*\(?(\d{1,2})[.)]\s", line or "")
+    return int(m.group(1)) if m else None
+
+
+def _in_numbered_list(prev: str | None, line: str, nxt: str | None) -> bool:
+    """Whether a numbered line continues the numbering of a neighbour ("1." after "2." does not)."""
+    n = _number(line)
+    return n is not None and (_number(prev) == n - 1 or _number(nxt) == n + 1)
+
+
 def _raw_blocks(markup: str, plain: bool) -> list[_RawBlock]:
     lines = markup.split("\n")
+    # In dense plain text every line break ends a block, and a heading needs no blank line around it;
+    # a numbered line is a heading there unless a neighbour continues its numbering (a numbered list).
+    dense = plain and _is_dense(lines)
+    numbered_headings = False
     blocks: list[_RawBlock] = []
     para: list[str] = []
     para_links = 0
@@ -186,10 +210,13 @@ def _raw_blocks(markup: str, plain: bool) -> list[_RawBlock]:
                     blocks.append(_RawBlock("row", "; ".join(cells), 0, i + 1))
             prev_blank, i = False, i + 1
             continue
+        if dense:
+            prev_blank = True
         if plain and not para and _NUMBERED_HEADING.match(raw) and _is_plain_heading(raw, prev_blank, nxt) \
-                and (nxt is None or not nxt.strip()):
+                and (nxt is None or not nxt.strip() or dense) and not _in_numbered_list(lines[i - 1] if i else None, raw, nxt):
             text, links = strip_inline(_NUMBERED_HEADING.match(raw).group(1))
             blocks.append(_RawBlock("heading", text, 2, i + 1, links))
+            numbered_headings = True
             prev_blank, i = True, i + 1
             continue
         b = _BULLET.match(raw)
@@ -213,7 +240,9 @@ def _raw_blocks(markup: str, plain: bool) -> list[_RawBlock]:
             if next_blank or len(raw.split()) <= 8:
                 text, links = strip_inline(raw)
                 numbered = _NUMBERED_HEADING.match(text)
-                blocks.append(_RawBlock("heading", numbered.group(1) if numbered else text, 2, i + 1, links))
+                # under numbered section headings, an unnumbered heading line is a subsection
+                level = 3 if numbered_headings and not numbered else 2
+                blocks.append(_RawBlock("heading", numbered.group(1) if numbered else text, level, i + 1, links))
                 prev_blank, i = True, i + 1
                 continue
         text, links = strip_inline(raw)
@@ -222,6 +251,8 @@ def _raw_blocks(markup: str, plain: bool) -> list[_RawBlock]:
                 para_line = i + 1
             para.append(text)
             para_links += links
+        if dense:
+            flush()
         prev_blank = False
         i += 1
     flush()

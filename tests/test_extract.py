@@ -261,6 +261,20 @@ def test_security_alerts_sent_to_users_are_not_a_security_measure(read_facts):
     assert not values(facts, "MeasureStatement", "dpv:hasTechnicalOrganisationalMeasure")
 
 
+def test_industry_standard_as_an_adjective_is_not_a_standard_but_industry_standards_are(read_facts):
+    vague = read_facts("We protect your data with industry-standard safeguards.")
+    assert "dpv:Standard" not in values(vague, "MeasureStatement", "dpv:hasTechnicalOrganisationalMeasure")
+    named = read_facts("We follow industry standards to protect your data.")
+    assert "dpv:Standard" in values(named, "MeasureStatement", "dpv:hasTechnicalOrganisationalMeasure")
+
+
+def test_a_data_protection_rights_heading_is_not_a_security_section(read_facts):
+    facts = read_facts("# Your data protection rights\n\n- Erasure: ask us to delete your personal data.\n", name="p.md")
+    assert not values(facts, "MeasureStatement", "dpv:hasTechnicalOrganisationalMeasure")
+    facts = read_facts("# How we protect your data\n\n- Erasure of old backups.\n", name="p.md")
+    assert values(facts, "MeasureStatement", "dpv:hasTechnicalOrganisationalMeasure")
+
+
 def test_the_name_of_a_security_policy_document_is_not_a_measure(read_facts):
     facts = read_facts("The Privacy & Security Policy exists to explain how we protect your data.")
     assert not values(facts, "MeasureStatement", "dpv:hasTechnicalOrganisationalMeasure")

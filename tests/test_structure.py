@@ -118,6 +118,45 @@ def test_plain_text_lines_of_one_paragraph_are_joined(txt_doc):
     assert block_with(txt_doc, "paragraph", "We collect your e-mail address. We also collect crash reports.")
 
 
+DENSE = """Tiny App Privacy Policy
+1. Who we are
+Tiny App Ltd runs this app. We are based in Leeds.
+We answer questions at privacy@tiny.example.
+2. Information we collect
+We collect the following:
+Account data
+- Your e-mail address
+- Your password
+Device data
+- Crash reports
+3. How we use it
+1. To run the app
+2. To fix crashes
+"""
+
+
+@pytest.fixture()
+def dense_doc(write_policy):
+    return read_document(write_policy(DENSE, name="dense.txt"))
+
+
+def test_dense_plain_text_finds_numbered_headings_without_blank_lines(dense_doc):
+    assert block_with(dense_doc, "heading", "Who we are")
+    assert block_with(dense_doc, "heading", "Information we collect")
+    # each line of text without blank lines is its own paragraph
+    assert block_with(dense_doc, "paragraph", "We answer questions at privacy@tiny.example.")
+
+
+def test_dense_plain_text_subheading_nests_under_the_numbered_section(dense_doc):
+    item = block_with(dense_doc, "item", "Crash reports")
+    assert item.headings[-2:] == ("Information we collect", "Device data")
+
+
+def test_dense_plain_text_numbered_list_stays_a_list(dense_doc):
+    assert block_with(dense_doc, "item", "To run the app").headings[-1] == "How we use it"
+    assert block_with(dense_doc, "item", "To fix crashes")
+
+
 def test_paragraph_is_split_into_sentences(md_doc):
     texts = [s.text for s in md_doc.sentences]
     assert "Intro paragraph here." in texts and "It has two sentences." in texts
