@@ -256,6 +256,11 @@ def test_cue_patterns_match_the_same_on_lower_cased_text_as_case_insensitively()
         assert [m.span() for m in cue.finditer(text)] == expected, name
 
 
+def test_information_about_your_use_of_the_service_is_usage_data(read_facts):
+    facts = read_facts("We collect information about your use of the app and your company details.")
+    assert {"pd:ServiceConsumptionBehaviour", "pd:CurrentEmployment"} <= values(facts, "Collection", "dpv:hasPersonalData")
+
+
 def test_security_alerts_sent_to_users_are_not_a_security_measure(read_facts):
     facts = read_facts("We use your information to send you service announcements and security alerts.")
     assert not values(facts, "MeasureStatement", "dpv:hasTechnicalOrganisationalMeasure")
