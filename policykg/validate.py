@@ -318,7 +318,7 @@ def _memory_graph() -> rdflib.Graph:
                 query_object = prepared
             return super().query(query_object, processor, result, initNs, initBindings, use_store_provided, **kwargs)
 
-    return PreparedQueryGraph()
+    return PreparedQueryGraph(bind_namespaces="core")   # one graph per policy: skip binding rdflib's ~30 default prefixes
 
 
 @functools.lru_cache(maxsize=65536)
