@@ -24,6 +24,9 @@ NAME = rf"(?P<name>[{_UPPER}][\w'’!+.&-]*(?:\s+{_WORD}){{0,6}}?{_SUFFIX}?)"
 # where nothing follows the name in a pattern, it must end where a name ends (so "Acme Ltd" beats "Acme")
 NAME_END = NAME + r"(?=\s*[,.;:()\[\]\"“”]|\s*$|\s+(?:is|are|and|a|an|which|who|with|located|registered|having|has|in|at|on|to|for)\b)"
 
+# a copyright line ends its name before "All rights reserved", a separator or the end of the line
+NAME_END_OF_LINE = NAME + r"(?=\s*[,.;:()\[\]\"“”|–-]|\s*$|\s+(?i:all rights)\b|\s+\d{4}\b)"
+
 # (regex, weight): the name group is the candidate
 LAX = r"(?P<name>[^\s(\"“”,;][^()\"“”\n;]{0,70}?)"
 _ALIAS = r"(?:we|us|our|We|Us|Our|the Company|Company|Developer|Service Provider|Provider|Owner|Operator)"
@@ -49,8 +52,9 @@ _PATTERNS: list[tuple[re.Pattern[str], float, tuple[str, ...]]] = [(re.compile(p
     (rf"\b(?:At|Welcome to)\s+{NAME},?\s+(?:we|our)\b", 4.0, r"at |welcome"),
     (rf"^{NAME}\s+(?:is committed|respects|understands|values|has adopted|collects|takes|cares|recognizes|recognises|knows|operates|provides|is a\b|is an\b)", 4.0, r"committed|respects|understands|values|adopted|collects|takes|cares|recogni|knows|operates|provides|is a"),
     (rf"\b(?:important to|activities by|services of|websites? of|owned by)\s+{NAME_END}", 3.0, r"important to|activities by|services of|website|owned by"),
-    (rf"©\s*(?:\d{{4}}(?:\s*[-–]\s*\d{{4}})?\s*)?{NAME}", 2.0, r"©"),
-    (rf"\bCopyright\s+(?:©\s*)?(?:\d{{4}}(?:\s*[-–]\s*\d{{4}})?\s*)?{NAME}", 2.0, r"copyright"),
+    (rf"©\s*(?:Copyright\s+)?(?:\d{{4}}(?:\s*[-–]\s*\d{{4}})?\s*)?{NAME_END_OF_LINE}", 2.0, r"©"),
+    # a copyright line has a © or a year; without them "Copyright Act" or "Copyright Agent" is no owner
+    (rf"\bCopyright\s+(?:(?:©|\([Cc]\))\s*(?:\d{{4}}(?:\s*[-–]\s*\d{{4}})?\s*)?|\d{{4}}(?:\s*[-–]\s*\d{{4}})?\s+){NAME_END_OF_LINE}", 2.0, r"copyright"),
 )]
 _TITLE = re.compile(rf"^(?:(?:the|The)\s+)?{NAME}\s*(?:['’]s\s+)?(?:[-–:|]\s*)?(?i:Online\s+|Website\s+|Global\s+|App\s+)?(?i:Privacy|Data Protection)\b")
 _OWNER_HEADING = re.compile(r"^(?:(?:the\s+)?owner(?: and (?:data )?controller)?|(?:the\s+)?(?:data\s+)?controller|who we are|about us|imprint|impressum)\s*:?\s*$", re.I)

@@ -35,6 +35,15 @@ def test_no_controller_when_the_text_names_none(read_facts):
     assert controllers(facts) == set()
 
 
+def test_copyright_line_names_the_owner_only_with_a_sign_or_a_year(read_facts):
+    facts = read_facts("We answer notices under the Copyright Act. Send them to our Copyright Agent, who applies "
+                       "the Copyright Act.")
+    assert controllers(facts) == set()
+    facts = read_facts("We answer notices promptly.\n\nCopyright 2021 Acme Widgets Ltd. All rights reserved.\n\n"
+                       "Acme Widgets Ltd answers notices.")
+    assert controllers(facts) == {"Acme Widgets Ltd."}
+
+
 def test_every_contact_address_is_found(read_facts):
     facts = read_facts("Write to privacy@acme-widgets.example about your data. Our data protection officer is "
                        "dpo@acme-widgets.example, and support questions go to Support@Acme-Widgets.example.")
