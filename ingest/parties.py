@@ -68,6 +68,19 @@ _GENERIC = re.compile(
     r"please|important|disclaimer|definitions?|interpretation|summary|overview|service provider|provider|operator|"
     r"the service|the application|the app|the website|[ivx]+|\d+|[a-z])$", re.I)
 _TRIM = re.compile(r"^(?:the|The)\s+(?=[A-Z])|[\s,.;:'\"“”‘’]+$")
+# A name never opens with a question word, a conjunction or a sentence adverb ("Where Acme is the
+# controller", "What is a cookie?"): such a word is dropped. It never opens with a pronoun or a verb
+# of address ("Our website", "Please read the") and never ends in a word that wants a complement
+# ("Please Read the", "We Care About Your"); such a candidate is no name.
+_LEAD_WORD = re.compile(r"^(?i:what|who|whom|whose|why|where|when|how|which|whether|if|while|since|because|although|"
+                        r"unless|once|hence|thus|therefore|yes|no|below|above|here|there|of)(?:[.,]?\s+|$)")
+_NOT_A_START = re.compile(r"^(?i:we|our|us|you|your|this|these|those|that|its|their|they|it|i|my|to|please)\b")
+_DANGLING_END = re.compile(r"\s(?i:the|a|an|of|and|or|for|to|by|in|on|at|with|from|de|du|la|le|der|und|this|that|these|"
+                           r"your|our|their|its|is|are)$")
+# brackets mark a template placeholder ("[Developer name]"); a URL, an e-mail address or a question
+# is no name; emphasis marks are not part of it
+_NOT_NAME_CHARS = re.compile(r"[\[\]{}<>?@|]|://")
+_EMPHASIS_MARKS = re.compile(r"^[_*]+|[_*]+$")
 _ABBREVIATED_SUFFIX = re.compile(r"(?:\b(?:Inc|Ltd|Co|Corp|Pty|Pte|Pvt|Ltda)|\b[A-Z]\.[A-Z])$")
 
 
@@ -79,7 +92,14 @@ def _clean(name: str) -> str | None:
         name += "."   # keep the full stop of "Inc." or "S.L."
     name = re.sub(r"\s+(?:and its|and our|its|our|and)$", "", name)
     name = re.sub(r"^(?:[\d.]+\s+)+(?=[A-Za-z])", "", name)   # a date's year or a section number run into the name
+    if _NOT_NAME_CHARS.search(name):
+        return None
+    name = _EMPHASIS_MARKS.sub("", name).strip()
+    while _LEAD_WORD.match(name):
+        name = _LEAD_WORD.sub("", name, count=1)
     if not name or len(name) > 70 or len(name) < 2:
+        return None
+    if _NOT_A_START.match(name) or _DANGLING_END.search(name) or re.fullmatch(_SUFFIX + r"\.?", " " + name):
         return None
     if _GENERIC.match(name):
         return None

@@ -35,6 +35,20 @@ def test_no_controller_when_the_text_names_none(read_facts):
     assert controllers(facts) == set()
 
 
+def test_template_placeholder_is_no_controller_name(read_facts):
+    assert controllers(read_facts("[Developer name] built the Lumo Timer app as a free app.")) == set()
+
+
+def test_question_word_before_the_name_is_not_part_of_it(read_facts):
+    facts = read_facts("Where Acme Widgets Ltd is the data controller, it answers your requests within a month.")
+    assert controllers(facts) == {"Acme Widgets Ltd"}
+
+
+def test_heading_that_addresses_the_reader_is_no_controller_name(read_facts):
+    facts = read_facts("# Please Read the Privacy Policy\n\nWe keep your notes on your phone and nowhere else.\n")
+    assert controllers(facts) == set()
+
+
 def test_copyright_line_names_the_owner_only_with_a_sign_or_a_year(read_facts):
     facts = read_facts("We answer notices under the Copyright Act. Send them to our Copyright Agent, who applies "
                        "the Copyright Act.")
