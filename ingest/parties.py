@@ -111,6 +111,16 @@ def _clean(name: str) -> str | None:
     return name
 
 
+# "X, a web analytics service provided by Google" and "X is an analytics service provided by Google"
+# describe a service the policy's owner uses: neither X nor the provider named there is the owner; nor
+# is X in "X is a registered trademark of Y".
+_SERVICE_BY = (r"an?\s+(?:[\w-]+\s+){0,8}?(?:service|tool|product|platform|software|plugin|plug-in|widget)s?\s+"
+               r"(?:\w+\s+)?(?:created|developed|provided|operated|published|owned|run|offered|maintained|managed)\s+by\b")
+_BY_THIRD_PARTY = re.compile(rf"(?:,|\b(?:is|are))\s*{_SERVICE_BY}\s+(?:the\s+)?$", re.I)
+_IS_THIRD_PARTY = re.compile(rf"\s*(?:\([^)]*\)\s*)?(?:,\s*|\s+(?:is|are)\s+){_SERVICE_BY}|"
+                             r"\s+(?:is|are)\s+(?:an?\s+)?(?:registered\s+)?trademarks?\b", re.I)
+
+
 # Past the opening of a policy only sentences with one of these words are read for the name.
 _NAMING_HINT = re.compile(r"controller|©|copyright|refers? to|means|built the|operated by|provided by|owned by|"
                           r"\((?:the )?[\"“‘']|privacy (?:policy|notice|statement) of", re.I)
@@ -127,6 +137,8 @@ def _candidates(doc: Document) -> Counter[str]:
             if not any(h in lower for h in hints):
                 continue
             for m in regex.finditer(text):
+                if _BY_THIRD_PARTY.search(text, 0, m.start("name")) or _IS_THIRD_PARTY.match(text, m.end("name")):
+                    continue
                 name = _clean(m.group("name"))
                 if name:
                     scores[name] += weight

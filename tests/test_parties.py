@@ -35,6 +35,20 @@ def test_no_controller_when_the_text_names_none(read_facts):
     assert controllers(facts) == set()
 
 
+def test_provider_of_a_service_the_site_uses_is_no_controller(read_facts):
+    facts = read_facts("Our site uses Tally Counter, a web statistics service provided by Tally Metrics Inc. "
+                       "(\u201cTally\u201d), to count visits.")
+    assert controllers(facts) == set()
+    facts = read_facts("We count visits. Tally Counter is an analytics service provided by Tally Metrics LLC.")
+    assert controllers(facts) == set()
+
+
+def test_trademark_notice_names_no_controller(read_facts):
+    facts = read_facts("We keep your notes private. Quillpad is a registered trademark of Tally Metrics LLC. "
+                       "Quillpad is a registered trademark in the EU.")
+    assert controllers(facts) == set()
+
+
 def test_template_placeholder_is_no_controller_name(read_facts):
     assert controllers(read_facts("[Developer name] built the Lumo Timer app as a free app.")) == set()
 
