@@ -15,6 +15,12 @@ def test_controller_named_before_we_us_alias(read_facts):
     assert controllers(facts) == {"Acme Widgets Ltd"}
 
 
+def test_controller_in_how_it_handles_data_with_a_short_name_alias(read_facts):
+    facts = read_facts("The Acme Tracker is a health record. This policy explains how Acme Widgets, LLC (\"Acme\") "
+                       "protects your data in the Acme Tracker.")
+    assert controllers(facts) == {"Acme Widgets, LLC"}
+
+
 def test_controller_from_company_refers_to_definition(read_facts):
     facts = read_facts("Company (referred to as either \"the Company\", \"We\", \"Us\" or \"Our\" in this Agreement) "
                        "refers to Foo Bar.")
