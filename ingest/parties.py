@@ -20,7 +20,11 @@ _WORD = rf"(?:[{_UPPER}][\w'’!+.-]*|&|of|and|de|du|la|le|der|und|for|the|by|[a
 _SUFFIX = (r"(?i:,?\s+(?:Inc|LLC|L\.L\.C|Ltd|Limited|Corp|Corporation|Co|Company|GmbH|AG|S\.?A|S\.?L|S\.?p\.?A|SAS|SARL|"
            r"B\.?V|N\.?V|Pty\.?\s+Ltd|Pty|PLC|plc|LLP|LP|AB|Oy|AS|ApS|K\.?K|Pte\.?\s+Ltd|Pvt\.?\s+Ltd|Private Limited|"
            r"FZE|FZ-LLC|srl|S\.r\.l|Ltda|Holdings|Group)\.?)")
-NAME = rf"(?P<name>[{_UPPER}][\w'’!+.&-]*(?:\s+{_WORD}){{0,6}}?{_SUFFIX}?)"
+# a name opens with a capital, a short lower-case prefix before a capital ("eBay", "iSolution"), or any
+# lower-case word that a capitalised legal suffix follows ("ppy Pty Ltd")
+_CASED_SUFFIX = r"(?:Inc|LLC|Ltd|Limited|Corp|Corporation|GmbH|AG|SA|S\.A|BV|B\.V|NV|PLC|plc|LLP|Pty|Pte|Pvt|AB|Oy|AS|ApS|SAS|SARL|srl|Srl)\b"
+_FIRST = rf"(?:[{_UPPER}][\w'’!+.&-]*|[a-z]{{1,2}}[A-Z][\w'’!+.&-]*|[a-z][\w-]*(?=,?\s+{_CASED_SUFFIX}))"
+NAME = rf"(?P<name>(?<![\w.$]){_FIRST}(?:\s+{_WORD}){{0,6}}?{_SUFFIX}?)"
 # where nothing follows the name in a pattern, it must end where a name ends (so "Acme Ltd" beats "Acme")
 NAME_END = NAME + r"(?=\s*[,.;:()\[\]\"“”]|\s*$|\s+(?:is|are|and|a|an|which|who|with|located|registered|having|has|in|at|on|to|for)\b)"
 
@@ -43,6 +47,7 @@ _PATTERNS: list[tuple[re.Pattern[str], float, tuple[str, ...]]] = [(re.compile(p
     (rf"\b(?:[Ww]e|[Uu]s),?\s+{NAME}\s*(?:\(|,)", 5.0, r"we|us"),
     (rf"{NAME}\s+built the\b", 6.0, r"built the"),
     (rf"\b(?:[Ss]ervice|SERVICE|[Aa]pp|[Aa]pplication|[Ww]ebsite|[Ss]ite|[Pp]latform|[Gg]ame|[Ss]oftware|[Pp]olicy|[Ss]ervices)\b[^.]{{0,40}}\b(?:created|developed|provided|operated|published|owned|run|offered|maintained|managed)\s+by\s+(?:an?\s+\w+\s+(?:entity|company|corporation|business)\s*)?\(?{NAME_END}", 4.0, r" by "),
+    (rf"\b(?:run|operated|owned|provided|managed|published|developed)\s+by\s+an?\s+(?:[\w-]+\s+){{0,2}}(?:entity|company|corporation|business|firm|organi[sz]ation)\s*(?:\(|,\s*|called\s+|named\s+){NAME_END}", 4.0, r" by a"),
     (rf"{NAME}\s+(?:is|acts as|will be|shall be|remains|is the)\s+(?:the\s+)?(?:data\s+)?controller\b", 7.0, r"controller"),
     (rf"^{NAME},\s[^.]{{0,120}}?,\s+(?:is|acts as)\s+(?:the\s+)?(?:data\s+)?controller\b", 7.0, r"controller"),
     (rf"\b(?:data\s+)?controller\b[^.]{{0,60}}?\bis\s+{NAME_END}", 6.0, r"controller"),

@@ -27,6 +27,17 @@ def test_controller_from_company_refers_to_definition(read_facts):
     assert controllers(facts) == {"Foo Bar"}
 
 
+def test_controller_name_may_open_in_lower_case(read_facts):
+    assert controllers(read_facts("oLeaf Studio (\u201cwe\u201d) makes this app.")) == {"oLeaf Studio"}
+    facts = read_facts("The game is run by a Danish company (brkn Pty Ltd), with servers in Canada.")
+    assert controllers(facts) == {"brkn Pty Ltd"}
+
+
+def test_controller_name_never_starts_inside_a_word(read_facts):
+    facts = read_facts("We use cookies. el.addEventListener('Click', go); el.addEventListener('Keyup', go);")
+    assert controllers(facts) == set()
+
+
 def test_controller_from_person_who_built_the_app(read_facts):
     assert controllers(read_facts("Jane Doe built the Sunny Notes app as a free app.")) == {"Jane Doe"}
 
