@@ -49,7 +49,9 @@ _PATTERNS: list[tuple[re.Pattern[str], float, tuple[str, ...]]] = [(re.compile(p
     (rf"\b(?:[Ss]ervice|SERVICE|[Aa]pp|[Aa]pplication|[Ww]ebsite|[Ss]ite|[Pp]latform|[Gg]ame|[Ss]oftware|[Pp]olicy|[Ss]ervices)\b[^.]{{0,40}}\b(?:created|developed|provided|operated|published|owned|run|offered|maintained|managed)\s+by\s+(?:an?\s+\w+\s+(?:entity|company|corporation|business)\s*)?\(?{NAME_END}", 4.0, r" by "),
     (rf"\b(?:run|operated|owned|provided|managed|published|developed)\s+by\s+an?\s+(?:[\w-]+\s+){{0,2}}(?:entity|company|corporation|business|firm|organi[sz]ation)\s*(?:\(|,\s*|called\s+|named\s+){NAME_END}", 4.0, r" by a"),
     (rf"{NAME}\s+(?:is|acts as|will be|shall be|remains|is the)\s+(?:the\s+)?(?:data\s+)?controller\b", 7.0, r"controller"),
-    (rf"^{NAME},\s[^.]{{0,120}}?,\s+(?:is|acts as)\s+(?:the\s+)?(?:data\s+)?controller\b", 7.0, r"controller"),
+    (rf"^{NAME},\s[^.]{{0,120}}?,?\s+(?:is|acts as)\s+(?:the\s+)?(?:data\s+)?controller\b", 7.0, r"controller"),
+    # "Acme GmbH, 12 Main Street, Berlin, Germany ("we")": the name before the postal address
+    (rf"^{NAME},\s+(?=[^()\n]{{0,150}}?\d)[^()\n]{{0,150}}?\(\s*[^)]{{0,80}}?\b(?:we|us|our|We|Us|Our)\b", 5.0, r"("),
     (rf"\b(?:data\s+)?controller\b[^.]{{0,60}}?\bis\s+{NAME_END}", 6.0, r"controller"),
     (rf"\b(?:data\s+)?controller\s+(?:is|of your (?:personal )?(?:data|information) is|will be|:)\s+{NAME_END}", 7.0, r"controller"),
     (rf"\b(?:privacy (?:notice|policy|statement)|policy) of\s+{NAME_END}", 4.0, r"policy of|notice of|statement of"),
@@ -99,6 +101,9 @@ def _clean(name: str) -> str | None:
     name = re.sub(r"^(?:[\d.]+\s+)+(?=[A-Za-z])", "", name)   # a date's year or a section number run into the name
     if _NOT_NAME_CHARS.search(name):
         return None
+    address = re.match(rf"(.*?{_SUFFIX}\.?)\s+\d", name)   # "Acme Ltd. 92 Main Street": the name ends at its suffix
+    if address:
+        name = address.group(1)
     name = _EMPHASIS_MARKS.sub("", name).strip()
     while _LEAD_WORD.match(name):
         name = _LEAD_WORD.sub("", name, count=1)
@@ -126,6 +131,10 @@ _IS_THIRD_PARTY = re.compile(rf"\s*(?:\([^)]*\)\s*)?(?:,\s*|\s+(?:is|are)\s+){_S
                              r"\s+(?:is|are)\s+(?:an?\s+)?(?:registered\s+)?trademarks?\b", re.I)
 
 
+# "..., 10115 Berlin, Germany ("we")": a candidate right after a postal address is its last part
+_AFTER_ADDRESS = re.compile(r"\d+\s+[A-Za-z][^().;\d]{0,60},\s*$")
+
+
 # Past the opening of a policy only sentences with one of these words are read for the name.
 _NAMING_HINT = re.compile(r"controller|©|copyright|refers? to|means|built the|operated by|provided by|owned by|"
                           r"\((?:the )?[\"“‘']|privacy (?:policy|notice|statement) of", re.I)
@@ -142,7 +151,8 @@ def _candidates(doc: Document) -> Counter[str]:
             if not any(h in lower for h in hints):
                 continue
             for m in regex.finditer(text):
-                if _BY_THIRD_PARTY.search(text, 0, m.start("name")) or _IS_THIRD_PARTY.match(text, m.end("name")):
+                if (_BY_THIRD_PARTY.search(text, 0, m.start("name")) or _IS_THIRD_PARTY.match(text, m.end("name"))
+                        or _AFTER_ADDRESS.search(text, 0, m.start("name"))):
                     continue
                 name = _clean(m.group("name"))
                 if name:

@@ -21,6 +21,16 @@ def test_controller_in_how_it_handles_data_with_a_short_name_alias(read_facts):
     assert controllers(facts) == {"Acme Widgets, LLC"}
 
 
+def test_controller_named_before_its_postal_address(read_facts):
+    facts = read_facts("Acme Widgets GmbH, 12 Linden Street, 10115 Berlin, Germany (\u201cwe\u201d, \u201cus\u201d) runs "
+                       "this site. Germany has strict laws, and we store your data in Germany.")
+    assert controllers(facts) == {"Acme Widgets GmbH"}
+    facts = read_facts("Acme Widgets Ltd, 9 Linden Street, London N1 9AB is the data controller.")
+    assert controllers(facts) == {"Acme Widgets Ltd"}
+    facts = read_facts("Acme Widgets Ltd. 92 Linden Street (\u201cwe\u201d) runs this site.")
+    assert controllers(facts) == {"Acme Widgets Ltd."}
+
+
 def test_controller_from_company_refers_to_definition(read_facts):
     facts = read_facts("Company (referred to as either \"the Company\", \"We\", \"Us\" or \"Our\" in this Agreement) "
                        "refers to Foo Bar.")
