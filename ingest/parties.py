@@ -57,7 +57,9 @@ _PATTERNS: list[tuple[re.Pattern[str], float, tuple[str, ...]]] = [(re.compile(p
     (rf"\b(?:privacy (?:notice|policy|statement)|policy) of\s+{NAME_END}", 4.0, r"policy of|notice of|statement of"),
     (rf"\b(?:how|that|which)\s+{NAME}\s+(?:\([^()]{{1,60}}\)\s*)?(?:collects|protects|uses|processes|treats|handles|manages|employs|gathers)\b", 4.0, r"collects|protects|uses|processes|treats|handles|manages|employs|gathers"),
     (rf"\b(?:At|Welcome to)\s+{NAME},?\s+(?:we|our)\b", 4.0, r"at |welcome"),
-    (rf"^{NAME}\s+(?:is committed|respects|understands|values|has adopted|collects|takes|cares|recognizes|recognises|knows|operates|provides|is a\b|is an\b)", 4.0, r"committed|respects|understands|values|adopted|collects|takes|cares|recogni|knows|operates|provides|is a"),
+    # the sentence may open with a connective: "Hence, Acme respects your privacy"
+    (rf"^(?:(?i:hence|therefore|thus|accordingly|consequently|however|additionally|moreover|furthermore|also|"
+     rf"in general|generally|overall|so),\s+)?{NAME}\s+(?:is committed|respects|understands|values|has adopted|collects|takes|cares|recognizes|recognises|knows|operates|provides|is a\b|is an\b)", 4.0, r"committed|respects|understands|values|adopted|collects|takes|cares|recogni|knows|operates|provides|is a"),
     (rf"\b(?:important to|activities by|services of|websites? of|owned by)\s+{NAME_END}", 3.0, r"important to|activities by|services of|website|owned by"),
     (rf"©\s*(?:Copyright\s+)?(?:\d{{4}}(?:\s*[-–]\s*\d{{4}})?\s*)?{NAME_END_OF_LINE}", 2.0, r"©"),
     # a copyright line has a © or a year; without them "Copyright Act" or "Copyright Agent" is no owner

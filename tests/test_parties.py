@@ -48,6 +48,11 @@ def test_controller_name_never_starts_inside_a_word(read_facts):
     assert controllers(facts) == set()
 
 
+def test_controller_as_subject_after_an_opening_connective(read_facts):
+    facts = read_facts("Your trust matters. Hence, Brightloop respects your privacy and guards what you give us.")
+    assert controllers(facts) == {"Brightloop"}
+
+
 def test_controller_from_person_who_built_the_app(read_facts):
     assert controllers(read_facts("Jane Doe built the Sunny Notes app as a free app.")) == {"Jane Doe"}
 
