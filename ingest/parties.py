@@ -40,6 +40,7 @@ _ALIAS = r"(?:we|us|our|We|Us|Our|the Company|Company|Developer|Service Provider
 _PATTERNS: list[tuple[re.Pattern[str], float, tuple[str, ...]]] = [(re.compile(p), w, tuple(h.split("|"))) for p, w, h in (
     (rf"\bCompany\s*(?:\([^)]*\))?\s*:?\s*(?i:refers to|means)\s+{LAX}\s*(?:[,;(]|\.?\s*$|\.\s)", 8.0, r"refer|mean"),
     (rf"^{LAX}\s+built the\b", 7.0, r"built the"),
+    (rf"^{LAX}\s+(?:has|have) adopted (?:this|the following) (?:online )?privacy (?:policy|notice|statement)", 7.0, r"adopted"),
     (rf"\bby\s+{LAX}\s*\((?:hereby |hereinafter )?(?:referred to as |called )?(?:the )?[\"“]?(?:Service Provider|Developer|Company|Provider|Owner)", 7.0, r"referred|hereby|hereinafter|called"),
     (rf"(?i:\b(?:company|we|us|our|controller|operator|owner|it)\b)[\"”’']?[^.]{{0,80}}?(?i:refers? to|means)\s+{NAME}(?=\s*[,.;(]|\s*$|\s+(?:located|with|a\s|an\s|registered|having|whose|at\s))", 6.0, r"refer|mean"),
     (rf"{NAME}\s*\(\s*(?:collectively,?\s*|hereinafter(?: referred to as)?,?\s*|also )?(?:the\s+)?[\"“'‘]?\s*(?:[A-Z][\w.]*(?:\s+[\w.]+){{0,3}},?[\"”'’]?,?\s*(?:and|or)?\s*[\"“'‘]?)?{_ALIAS}[\"”'’,]", 5.0, r"("),

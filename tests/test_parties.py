@@ -57,6 +57,11 @@ def test_controller_from_person_who_built_the_app(read_facts):
     assert controllers(read_facts("Jane Doe built the Sunny Notes app as a free app.")) == {"Jane Doe"}
 
 
+def test_controller_who_has_adopted_this_privacy_policy(read_facts):
+    facts = read_facts("The games of Tom Vale has adopted this privacy policy to explain how it collects data.")
+    assert controllers(facts) == {"The games of Tom Vale"}
+
+
 def test_controller_lowercase_name_before_service_provider_alias(read_facts):
     facts = read_facts("This app was created by lowercase dev (hereby referred to as the \"Service Provider\").")
     assert controllers(facts) == {"lowercase dev"}
