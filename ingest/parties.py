@@ -20,9 +20,16 @@ _WORD = rf"(?:[{_UPPER}][\w'’!+.-]*|&|of|and|de|du|la|le|der|und|for|the|by|[a
 _SUFFIX = (r"(?i:,?\s+(?:Inc|LLC|L\.L\.C|Ltd|Limited|Corp|Corporation|Co|Company|GmbH|AG|S\.?A|S\.?L|S\.?p\.?A|SAS|SARL|"
            r"B\.?V|N\.?V|Pty\.?\s+Ltd|Pty|PLC|plc|LLP|LP|AB|Oy|AS|ApS|K\.?K|Pte\.?\s+Ltd|Pvt\.?\s+Ltd|Private Limited|"
            r"FZE|FZ-LLC|srl|S\.r\.l|Ltda|Holdings|Group)\.?)")
-NAME = rf"(?P<name>[{_UPPER}][\w'’!+.&-]*(?:\s+{_WORD}){{0,6}}?{_SUFFIX}?)"
+# a name opens with a capital, a short lower-case prefix before a capital ("eBay", "iSolution"), or any
+# lower-case word that a capitalised legal suffix follows ("ppy Pty Ltd")
+_CASED_SUFFIX = r"(?:Inc|LLC|Ltd|Limited|Corp|Corporation|GmbH|AG|SA|S\.A|BV|B\.V|NV|PLC|plc|LLP|Pty|Pte|Pvt|AB|Oy|AS|ApS|SAS|SARL|srl|Srl)\b"
+_FIRST = rf"(?:[{_UPPER}][\w'’!+.&-]*|[a-z]{{1,2}}[A-Z][\w'’!+.&-]*|[a-z][\w-]*(?=,?\s+{_CASED_SUFFIX}))"
+NAME = rf"(?P<name>(?<![\w.$]){_FIRST}(?:\s+{_WORD}){{0,6}}?{_SUFFIX}?)"
 # where nothing follows the name in a pattern, it must end where a name ends (so "Acme Ltd" beats "Acme")
 NAME_END = NAME + r"(?=\s*[,.;:()\[\]\"“”]|\s*$|\s+(?:is|are|and|a|an|which|who|with|located|registered|having|has|in|at|on|to|for)\b)"
+
+# a copyright line ends its name before "All rights reserved", a separator or the end of the line
+NAME_END_OF_LINE = NAME + r"(?=\s*[,.;:()\[\]\"“”|–-]|\s*$|\s+(?i:all rights)\b|\s+\d{4}\b)"
 
 # (regex, weight): the name group is the candidate
 LAX = r"(?P<name>[^\s(\"“”,;][^()\"“”\n;]{0,70}?)"
@@ -33,6 +40,7 @@ _ALIAS = r"(?:we|us|our|We|Us|Our|the Company|Company|Developer|Service Provider
 _PATTERNS: list[tuple[re.Pattern[str], float, tuple[str, ...]]] = [(re.compile(p), w, tuple(h.split("|"))) for p, w, h in (
     (rf"\bCompany\s*(?:\([^)]*\))?\s*:?\s*(?i:refers to|means)\s+{LAX}\s*(?:[,;(]|\.?\s*$|\.\s)", 8.0, r"refer|mean"),
     (rf"^{LAX}\s+built the\b", 7.0, r"built the"),
+    (rf"^{LAX}\s+(?:has|have) adopted (?:this|the following) (?:online )?privacy (?:policy|notice|statement)", 7.0, r"adopted"),
     (rf"\bby\s+{LAX}\s*\((?:hereby |hereinafter )?(?:referred to as |called )?(?:the )?[\"“]?(?:Service Provider|Developer|Company|Provider|Owner)", 7.0, r"referred|hereby|hereinafter|called"),
     (rf"(?i:\b(?:company|we|us|our|controller|operator|owner|it)\b)[\"”’']?[^.]{{0,80}}?(?i:refers? to|means)\s+{NAME}(?=\s*[,.;(]|\s*$|\s+(?:located|with|a\s|an\s|registered|having|whose|at\s))", 6.0, r"refer|mean"),
     (rf"{NAME}\s*\(\s*(?:collectively,?\s*|hereinafter(?: referred to as)?,?\s*|also )?(?:the\s+)?[\"“'‘]?\s*(?:[A-Z][\w.]*(?:\s+[\w.]+){{0,3}},?[\"”'’]?,?\s*(?:and|or)?\s*[\"“'‘]?)?{_ALIAS}[\"”'’,]", 5.0, r"("),
@@ -40,17 +48,23 @@ _PATTERNS: list[tuple[re.Pattern[str], float, tuple[str, ...]]] = [(re.compile(p
     (rf"\b(?:[Ww]e|[Uu]s),?\s+{NAME}\s*(?:\(|,)", 5.0, r"we|us"),
     (rf"{NAME}\s+built the\b", 6.0, r"built the"),
     (rf"\b(?:[Ss]ervice|SERVICE|[Aa]pp|[Aa]pplication|[Ww]ebsite|[Ss]ite|[Pp]latform|[Gg]ame|[Ss]oftware|[Pp]olicy|[Ss]ervices)\b[^.]{{0,40}}\b(?:created|developed|provided|operated|published|owned|run|offered|maintained|managed)\s+by\s+(?:an?\s+\w+\s+(?:entity|company|corporation|business)\s*)?\(?{NAME_END}", 4.0, r" by "),
+    (rf"\b(?:run|operated|owned|provided|managed|published|developed)\s+by\s+an?\s+(?:[\w-]+\s+){{0,2}}(?:entity|company|corporation|business|firm|organi[sz]ation)\s*(?:\(|,\s*|called\s+|named\s+){NAME_END}", 4.0, r" by a"),
     (rf"{NAME}\s+(?:is|acts as|will be|shall be|remains|is the)\s+(?:the\s+)?(?:data\s+)?controller\b", 7.0, r"controller"),
-    (rf"^{NAME},\s[^.]{{0,120}}?,\s+(?:is|acts as)\s+(?:the\s+)?(?:data\s+)?controller\b", 7.0, r"controller"),
+    (rf"^{NAME},\s[^.]{{0,120}}?,?\s+(?:is|acts as)\s+(?:the\s+)?(?:data\s+)?controller\b", 7.0, r"controller"),
+    # "Acme GmbH, 12 Main Street, Berlin, Germany ("we")": the name before the postal address
+    (rf"^{NAME},\s+(?=[^()\n]{{0,150}}?\d)[^()\n]{{0,150}}?\(\s*[^)]{{0,80}}?\b(?:we|us|our|We|Us|Our)\b", 5.0, r"("),
     (rf"\b(?:data\s+)?controller\b[^.]{{0,60}}?\bis\s+{NAME_END}", 6.0, r"controller"),
     (rf"\b(?:data\s+)?controller\s+(?:is|of your (?:personal )?(?:data|information) is|will be|:)\s+{NAME_END}", 7.0, r"controller"),
     (rf"\b(?:privacy (?:notice|policy|statement)|policy) of\s+{NAME_END}", 4.0, r"policy of|notice of|statement of"),
-    (rf"\b(?:how|that|which)\s+{NAME}\s+(?:collects|protects|uses|processes|treats|handles|manages|employs|gathers)\b", 4.0, r"collects|protects|uses|processes|treats|handles|manages|employs|gathers"),
+    (rf"\b(?:how|that|which)\s+{NAME}\s+(?:\([^()]{{1,60}}\)\s*)?(?:collects|protects|uses|processes|treats|handles|manages|employs|gathers)\b", 4.0, r"collects|protects|uses|processes|treats|handles|manages|employs|gathers"),
     (rf"\b(?:At|Welcome to)\s+{NAME},?\s+(?:we|our)\b", 4.0, r"at |welcome"),
-    (rf"^{NAME}\s+(?:is committed|respects|understands|values|has adopted|collects|takes|cares|recognizes|recognises|knows|operates|provides|is a\b|is an\b)", 4.0, r"committed|respects|understands|values|adopted|collects|takes|cares|recogni|knows|operates|provides|is a"),
+    # the sentence may open with a connective: "Hence, Acme respects your privacy"
+    (rf"^(?:(?i:hence|therefore|thus|accordingly|consequently|however|additionally|moreover|furthermore|also|"
+     rf"in general|generally|overall|so),\s+)?{NAME}\s+(?:is committed|respects|understands|values|has adopted|collects|takes|cares|recognizes|recognises|knows|operates|provides|is a\b|is an\b)", 4.0, r"committed|respects|understands|values|adopted|collects|takes|cares|recogni|knows|operates|provides|is a"),
     (rf"\b(?:important to|activities by|services of|websites? of|owned by)\s+{NAME_END}", 3.0, r"important to|activities by|services of|website|owned by"),
-    (rf"©\s*(?:\d{{4}}(?:\s*[-–]\s*\d{{4}})?\s*)?{NAME}", 2.0, r"©"),
-    (rf"\bCopyright\s+(?:©\s*)?(?:\d{{4}}(?:\s*[-–]\s*\d{{4}})?\s*)?{NAME}", 2.0, r"copyright"),
+    (rf"©\s*(?:Copyright\s+)?(?:\d{{4}}(?:\s*[-–]\s*\d{{4}})?\s*)?{NAME_END_OF_LINE}", 2.0, r"©"),
+    # a copyright line has a © or a year; without them "Copyright Act" or "Copyright Agent" is no owner
+    (rf"\bCopyright\s+(?:(?:©|\([Cc]\))\s*(?:\d{{4}}(?:\s*[-–]\s*\d{{4}})?\s*)?|\d{{4}}(?:\s*[-–]\s*\d{{4}})?\s+){NAME_END_OF_LINE}", 2.0, r"copyright"),
 )]
 _TITLE = re.compile(rf"^(?:(?:the|The)\s+)?{NAME}\s*(?:['’]s\s+)?(?:[-–:|]\s*)?(?i:Online\s+|Website\s+|Global\s+|App\s+)?(?i:Privacy|Data Protection)\b")
 _OWNER_HEADING = re.compile(r"^(?:(?:the\s+)?owner(?: and (?:data )?controller)?|(?:the\s+)?(?:data\s+)?controller|who we are|about us|imprint|impressum)\s*:?\s*$", re.I)
@@ -64,6 +78,19 @@ _GENERIC = re.compile(
     r"please|important|disclaimer|definitions?|interpretation|summary|overview|service provider|provider|operator|"
     r"the service|the application|the app|the website|[ivx]+|\d+|[a-z])$", re.I)
 _TRIM = re.compile(r"^(?:the|The)\s+(?=[A-Z])|[\s,.;:'\"“”‘’]+$")
+# A name never opens with a question word, a conjunction or a sentence adverb ("Where Acme is the
+# controller", "What is a cookie?"): such a word is dropped. It never opens with a pronoun or a verb
+# of address ("Our website", "Please read the") and never ends in a word that wants a complement
+# ("Please Read the", "We Care About Your"); such a candidate is no name.
+_LEAD_WORD = re.compile(r"^(?i:what|who|whom|whose|why|where|when|how|which|whether|if|while|since|because|although|"
+                        r"unless|once|hence|thus|therefore|yes|no|below|above|here|there|of)(?:[.,]?\s+|$)")
+_NOT_A_START = re.compile(r"^(?i:we|our|us|you|your|this|these|those|that|its|their|they|it|i|my|to|please)\b")
+_DANGLING_END = re.compile(r"\s(?i:the|a|an|of|and|or|for|to|by|in|on|at|with|from|de|du|la|le|der|und|this|that|these|"
+                           r"your|our|their|its|is|are)$")
+# brackets mark a template placeholder ("[Developer name]"); a URL, an e-mail address or a question
+# is no name; emphasis marks are not part of it
+_NOT_NAME_CHARS = re.compile(r"[\[\]{}<>?@|]|://")
+_EMPHASIS_MARKS = re.compile(r"^[_*]+|[_*]+$")
 _ABBREVIATED_SUFFIX = re.compile(r"(?:\b(?:Inc|Ltd|Co|Corp|Pty|Pte|Pvt|Ltda)|\b[A-Z]\.[A-Z])$")
 
 
@@ -75,7 +102,17 @@ def _clean(name: str) -> str | None:
         name += "."   # keep the full stop of "Inc." or "S.L."
     name = re.sub(r"\s+(?:and its|and our|its|our|and)$", "", name)
     name = re.sub(r"^(?:[\d.]+\s+)+(?=[A-Za-z])", "", name)   # a date's year or a section number run into the name
+    if _NOT_NAME_CHARS.search(name):
+        return None
+    address = re.match(rf"(.*?{_SUFFIX}\.?)\s+\d", name)   # "Acme Ltd. 92 Main Street": the name ends at its suffix
+    if address:
+        name = address.group(1)
+    name = _EMPHASIS_MARKS.sub("", name).strip()
+    while _LEAD_WORD.match(name):
+        name = _LEAD_WORD.sub("", name, count=1)
     if not name or len(name) > 70 or len(name) < 2:
+        return None
+    if _NOT_A_START.match(name) or _DANGLING_END.search(name) or re.fullmatch(_SUFFIX + r"\.?", " " + name):
         return None
     if _GENERIC.match(name):
         return None
@@ -85,6 +122,20 @@ def _clean(name: str) -> str | None:
     if re.search(r"\b(?:Privacy|Policy|Terms|Cookie|Notice|Statement|Agreement|Effective|Updated)\b", name):
         return None
     return name
+
+
+# "X, a web analytics service provided by Google" and "X is an analytics service provided by Google"
+# describe a service the policy's owner uses: neither X nor the provider named there is the owner; nor
+# is X in "X is a registered trademark of Y".
+_SERVICE_BY = (r"an?\s+(?:[\w-]+\s+){0,8}?(?:service|tool|product|platform|software|plugin|plug-in|widget)s?\s+"
+               r"(?:\w+\s+)?(?:created|developed|provided|operated|published|owned|run|offered|maintained|managed)\s+by\b")
+_BY_THIRD_PARTY = re.compile(rf"(?:,|\b(?:is|are))\s*{_SERVICE_BY}\s+(?:the\s+)?$", re.I)
+_IS_THIRD_PARTY = re.compile(rf"\s*(?:\([^)]*\)\s*)?(?:,\s*|\s+(?:is|are)\s+){_SERVICE_BY}|"
+                             r"\s+(?:is|are)\s+(?:an?\s+)?(?:registered\s+)?trademarks?\b", re.I)
+
+
+# "..., 10115 Berlin, Germany ("we")": a candidate right after a postal address is its last part
+_AFTER_ADDRESS = re.compile(r"\d+\s+[A-Za-z][^().;\d]{0,60},\s*$")
 
 
 # Past the opening of a policy only sentences with one of these words are read for the name.
@@ -103,6 +154,9 @@ def _candidates(doc: Document) -> Counter[str]:
             if not any(h in lower for h in hints):
                 continue
             for m in regex.finditer(text):
+                if (_BY_THIRD_PARTY.search(text, 0, m.start("name")) or _IS_THIRD_PARTY.match(text, m.end("name"))
+                        or _AFTER_ADDRESS.search(text, 0, m.start("name"))):
+                    continue
                 name = _clean(m.group("name"))
                 if name:
                     scores[name] += weight

@@ -15,14 +15,51 @@ def test_controller_named_before_we_us_alias(read_facts):
     assert controllers(facts) == {"Acme Widgets Ltd"}
 
 
+def test_controller_in_how_it_handles_data_with_a_short_name_alias(read_facts):
+    facts = read_facts("The Acme Tracker is a health record. This policy explains how Acme Widgets, LLC (\"Acme\") "
+                       "protects your data in the Acme Tracker.")
+    assert controllers(facts) == {"Acme Widgets, LLC"}
+
+
+def test_controller_named_before_its_postal_address(read_facts):
+    facts = read_facts("Acme Widgets GmbH, 12 Linden Street, 10115 Berlin, Germany (\u201cwe\u201d, \u201cus\u201d) runs "
+                       "this site. Germany has strict laws, and we store your data in Germany.")
+    assert controllers(facts) == {"Acme Widgets GmbH"}
+    facts = read_facts("Acme Widgets Ltd, 9 Linden Street, London N1 9AB is the data controller.")
+    assert controllers(facts) == {"Acme Widgets Ltd"}
+    facts = read_facts("Acme Widgets Ltd. 92 Linden Street (\u201cwe\u201d) runs this site.")
+    assert controllers(facts) == {"Acme Widgets Ltd."}
+
+
 def test_controller_from_company_refers_to_definition(read_facts):
     facts = read_facts("Company (referred to as either \"the Company\", \"We\", \"Us\" or \"Our\" in this Agreement) "
                        "refers to Foo Bar.")
     assert controllers(facts) == {"Foo Bar"}
 
 
+def test_controller_name_may_open_in_lower_case(read_facts):
+    assert controllers(read_facts("oLeaf Studio (\u201cwe\u201d) makes this app.")) == {"oLeaf Studio"}
+    facts = read_facts("The game is run by a Danish company (brkn Pty Ltd), with servers in Canada.")
+    assert controllers(facts) == {"brkn Pty Ltd"}
+
+
+def test_controller_name_never_starts_inside_a_word(read_facts):
+    facts = read_facts("We use cookies. el.addEventListener('Click', go); el.addEventListener('Keyup', go);")
+    assert controllers(facts) == set()
+
+
+def test_controller_as_subject_after_an_opening_connective(read_facts):
+    facts = read_facts("Your trust matters. Hence, Brightloop respects your privacy and guards what you give us.")
+    assert controllers(facts) == {"Brightloop"}
+
+
 def test_controller_from_person_who_built_the_app(read_facts):
     assert controllers(read_facts("Jane Doe built the Sunny Notes app as a free app.")) == {"Jane Doe"}
+
+
+def test_controller_who_has_adopted_this_privacy_policy(read_facts):
+    facts = read_facts("The games of Tom Vale has adopted this privacy policy to explain how it collects data.")
+    assert controllers(facts) == {"The games of Tom Vale"}
 
 
 def test_controller_lowercase_name_before_service_provider_alias(read_facts):
@@ -33,6 +70,43 @@ def test_controller_lowercase_name_before_service_provider_alias(read_facts):
 def test_no_controller_when_the_text_names_none(read_facts):
     facts = read_facts("We respect your privacy. We collect your email address to send you updates about the app.")
     assert controllers(facts) == set()
+
+
+def test_provider_of_a_service_the_site_uses_is_no_controller(read_facts):
+    facts = read_facts("Our site uses Tally Counter, a web statistics service provided by Tally Metrics Inc. "
+                       "(\u201cTally\u201d), to count visits.")
+    assert controllers(facts) == set()
+    facts = read_facts("We count visits. Tally Counter is an analytics service provided by Tally Metrics LLC.")
+    assert controllers(facts) == set()
+
+
+def test_trademark_notice_names_no_controller(read_facts):
+    facts = read_facts("We keep your notes private. Quillpad is a registered trademark of Tally Metrics LLC. "
+                       "Quillpad is a registered trademark in the EU.")
+    assert controllers(facts) == set()
+
+
+def test_template_placeholder_is_no_controller_name(read_facts):
+    assert controllers(read_facts("[Developer name] built the Lumo Timer app as a free app.")) == set()
+
+
+def test_question_word_before_the_name_is_not_part_of_it(read_facts):
+    facts = read_facts("Where Acme Widgets Ltd is the data controller, it answers your requests within a month.")
+    assert controllers(facts) == {"Acme Widgets Ltd"}
+
+
+def test_heading_that_addresses_the_reader_is_no_controller_name(read_facts):
+    facts = read_facts("# Please Read the Privacy Policy\n\nWe keep your notes on your phone and nowhere else.\n")
+    assert controllers(facts) == set()
+
+
+def test_copyright_line_names_the_owner_only_with_a_sign_or_a_year(read_facts):
+    facts = read_facts("We answer notices under the Copyright Act. Send them to our Copyright Agent, who applies "
+                       "the Copyright Act.")
+    assert controllers(facts) == set()
+    facts = read_facts("We answer notices promptly.\n\nCopyright 2021 Acme Widgets Ltd. All rights reserved.\n\n"
+                       "Acme Widgets Ltd answers notices.")
+    assert controllers(facts) == {"Acme Widgets Ltd."}
 
 
 def test_every_contact_address_is_found(read_facts):
