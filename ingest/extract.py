@@ -399,8 +399,11 @@ def measures(doc: Document, r: Reader) -> Iterator[Fact]:
     for s in doc.sentences:
         if s.block.kind == "heading" or r.defines(s):
             continue
-        if not (r.says("security", s.text) or r.heading_says("security-heading", s) or r.lead_says("security", s)):
+        security_section = r.heading_says("security-heading", s)
+        if not (r.says("security", s.text) or security_section or r.lead_says("security", s)):
             continue
+        if not security_section and r.says("retention-delete", s.text) and r.says("retention-criteria", s.text):
+            continue  # "when the retention period ends we securely delete or anonymise it" states retention
         for concept, negated in _concepts_in(r, "measure", s):
             if not negated:
                 yield Fact("MeasureStatement", s, (("dpv:hasTechnicalOrganisationalMeasure", iri(concept)),))
