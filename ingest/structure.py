@@ -107,6 +107,7 @@ _TABLE_ROW = re.compile(r"^\s*\|(.*)\|\s*$")
 _TABLE_RULE = re.compile(r"^\s*\|?[\s:|\-]+\|?\s*$")
 _HR = re.compile(r"^\s*([-*_=])(\s*\1){2,}\s*$")
 _SENTENCE_END = re.compile(r"[.!?;,:)\"'\u201d]$")
+_DATE_LINE = re.compile(r"^(?:last\s+)?(?:updated|modified|revised|effective)\b.*\d", re.I)   # "Last updated: 1 May 2024"
 
 
 def _is_plain_heading(line: str, prev_blank: bool, next_line: str | None) -> bool:
@@ -117,7 +118,7 @@ def _is_plain_heading(line: str, prev_blank: bool, next_line: str | None) -> boo
     if _SENTENCE_END.search(text) and not text.endswith("?"):
         return False
     words = text.split()
-    if len(words) > 12:
+    if len(words) > 12 or _DATE_LINE.match(text):
         return False
     if next_line is not None and next_line.strip() and _BULLET.match(next_line):
         return not text.endswith(":")

@@ -119,6 +119,7 @@ def test_plain_text_lines_of_one_paragraph_are_joined(txt_doc):
 
 
 DENSE = """Tiny App Privacy Policy
+Last updated: 1 May 2024
 1. Who we are
 Tiny App Ltd runs this app. We are based in Leeds.
 We answer questions at privacy@tiny.example.
@@ -145,6 +146,10 @@ def test_dense_plain_text_finds_numbered_headings_without_blank_lines(dense_doc)
     assert block_with(dense_doc, "heading", "Information we collect")
     # each line of text without blank lines is its own paragraph
     assert block_with(dense_doc, "paragraph", "We answer questions at privacy@tiny.example.")
+
+
+def test_a_last_updated_line_is_not_a_heading(dense_doc):
+    assert block_with(dense_doc, "paragraph", "Last updated: 1 May 2024")
 
 
 def test_dense_plain_text_subheading_nests_under_the_numbered_section(dense_doc):
