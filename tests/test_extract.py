@@ -213,6 +213,27 @@ def test_by_using_you_represent_your_age_is_not_consent_by_use(read_facts):
     assert not read_facts("By using the Site you represent that you are at least 16 years old.", kind="ConsentByUse")
 
 
+# ------------------------------------------------------------------ GDPR Art. 13/14 information items
+
+def items(facts) -> set[str]:
+    return values(facts, "InformationStatement", "pk:about")
+
+
+def test_data_collected_through_third_party_tools_discloses_a_source(read_facts):
+    facts = read_facts("When the game crashes we gather diagnostic records through third-party tools on your tablet.")
+    assert "pk:DataSource" in items(facts)
+
+
+def test_a_partner_who_passes_your_details_to_us_discloses_a_source(read_facts):
+    facts = read_facts("A third party you have authorised may pass your contact details on to us.")
+    assert "pk:DataSource" in items(facts)
+
+
+def test_third_parties_who_provide_services_to_us_disclose_no_source(read_facts):
+    facts = read_facts("Third parties provide hosting services to us under contract.")
+    assert "pk:DataSource" not in items(facts)
+
+
 # ------------------------------------------------------------------ cross-border transfers
 
 TRANSFER = "Your personal data may be transferred to the United States."
