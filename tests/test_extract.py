@@ -234,6 +234,31 @@ def test_third_parties_who_provide_services_to_us_disclose_no_source(read_facts)
     assert "pk:DataSource" not in items(facts)
 
 
+def test_optional_provision_of_data_discloses_whether_it_is_mandatory(read_facts):
+    facts = read_facts("Giving us your birthday is optional.")
+    assert "pk:MandatoryDisclosure" in items(facts)
+
+
+def test_choosing_not_to_provide_data_with_its_consequence_discloses_whether_it_is_mandatory(read_facts):
+    facts = read_facts("You can choose not to enter your phone number, but then reminders will not reach you.")
+    assert "pk:MandatoryDisclosure" in items(facts)
+
+
+def test_a_refusal_to_provide_data_discloses_whether_it_is_mandatory(read_facts):
+    facts = read_facts("Any refusal to provide the booking details means the tour cannot be reserved.")
+    assert "pk:MandatoryDisclosure" in items(facts)
+
+
+def test_preferring_not_to_share_with_partners_is_an_opt_out_not_mandatory_provision(read_facts):
+    facts = read_facts("If you prefer not to share your details with our sponsors, switch it off in Settings.")
+    assert "pk:MandatoryDisclosure" not in items(facts)
+
+
+def test_a_mandatory_law_says_nothing_about_mandatory_provision(read_facts):
+    facts = read_facts("We keep invoices where mandatory legislation requires it.")
+    assert "pk:MandatoryDisclosure" not in items(facts)
+
+
 # ------------------------------------------------------------------ cross-border transfers
 
 TRANSFER = "Your personal data may be transferred to the United States."
