@@ -500,9 +500,15 @@ def consent_by_use(doc: Document, r: Reader) -> Iterator[Fact]:
 
 
 def information_items(doc: Document, r: Reader) -> Iterator[Fact]:
-    """GDPR Art. 13/14 items that no practice carries: DPO, legitimate interests, source, mandatory, ADM, contact."""
+    """GDPR Art. 13/14 items that no practice carries: DPO, legitimate interests, source, mandatory, ADM, contact.
+
+    Also the legal basis where a policy gives consent as the ground of processing without naming an
+    Art. 6 basis ("by using the app you consent to the processing of your data"): the item is
+    disclosed, but no LegalBasisStatement is made, so the legal-bases question is not answered with it.
+    """
     cues = (("dpo", "DPOContact"), ("legitimate-interests", "LegitimateInterests"), ("data-source", "DataSource"),
-            ("mandatory", "MandatoryDisclosure"), ("adm", "AutomatedDecisionMaking"), ("contact", "ControllerContact"))
+            ("mandatory", "MandatoryDisclosure"), ("adm", "AutomatedDecisionMaking"), ("contact", "ControllerContact"),
+            ("consent-basis", "LegalBasis"))
     for s in doc.sentences:
         for cue, item in cues:
             if r.says(cue, s.text):

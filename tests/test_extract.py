@@ -259,6 +259,12 @@ def test_a_mandatory_law_says_nothing_about_mandatory_provision(read_facts):
     assert "pk:MandatoryDisclosure" not in items(facts)
 
 
+def test_consent_to_the_processing_discloses_the_legal_basis_but_names_no_art_6_basis(read_facts):
+    facts = read_facts("By installing the widget you consent to the processing of your personal data as set out here.")
+    assert "pk:LegalBasis" in items(facts)
+    assert not [f for f in facts if f.kind == "LegalBasisStatement"]
+
+
 # ------------------------------------------------------------------ cross-border transfers
 
 TRANSFER = "Your personal data may be transferred to the United States."
