@@ -182,12 +182,32 @@ def use(doc: Document, r: Reader) -> Iterator[Fact]:
 
 
 
+# "the data you provide", "if you provide information to such third parties": the person gives, we do not disclose
+_PERSON_GIVES = re.compile(r"\byou\s+(?:\w+\s+){0,2}?$", re.I)
+
+
+def _disclosing_verb(r: Reader, text: str) -> re.Match[str] | None:
+    """The first sharing cue of the sentence whose subject is not the person ("you provide" and its "to ...")."""
+    if not r.says("share", text):
+        return None
+    given = -1
+    for m in r.lex.cue("share").finditer(text):
+        word = m.group(0).lower()
+        if word.startswith(("provid", "give")) and _PERSON_GIVES.search(text[max(0, m.start() - 40):m.start()]):
+            given = m.end()
+            continue
+        if given >= 0 and word.startswith(("to ", "with ")) and m.start() - given < 60:
+            continue
+        return m
+    return None
+
+
 def disclosure(doc: Document, r: Reader) -> Iterator[Fact]:
     for s in doc.sentences:
         if s.block.kind == "heading" or r.defines(s):
             continue
         in_list = s.block.kind in ("item", "row") and (r.lead_says("share", s) or r.heading_says("share-heading", s))
-        verb = r.says("share", s.text)
+        verb = _disclosing_verb(r, s.text)
         if not (verb or in_list or r.heading_says("share-heading", s)):
             continue
         merger = r.says("merger", s.text)

@@ -115,6 +115,17 @@ def test_never_share_except_service_providers_prohibits_third_parties_and_permit
     assert by_recipient.get(provider) == {"pk:Permitted"}
 
 
+def test_data_the_person_gives_to_third_parties_is_no_disclosure_by_us(read_facts):
+    facts = read_facts("If you provide your address to such third parties, their own terms apply.", kind="Disclosure")
+    assert not facts
+
+
+def test_data_you_provide_that_we_then_share_is_a_disclosure(read_facts):
+    third_party = concept_for("recipient", "third parties")
+    facts = read_facts("Details you provide may be shared with third parties.", kind="Disclosure")
+    assert third_party in values(facts, "Disclosure", "dpv:hasRecipient")
+
+
 # ------------------------------------------------------------------ retention
 
 def test_retention_for_13_months_is_a_period_of_p13m(read_facts):
