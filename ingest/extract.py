@@ -354,7 +354,7 @@ def cross_border_transfer(doc: Document, r: Reader) -> Iterator[Fact]:
             continue
         m = r.says("transfer", s.text)
         transfer_section = r.heading_says("transfer-heading", s)
-        if m and re.search(r"\b(?:transfer|stor|process|host|locat|maintain|hous|kept|keep|move|access|send|sent|transmit)\w*", s.text, re.I):
+        if m and re.search(r"\b(?:transfer|stor|process|host|locat|maintain|hous|kept|keep|move|access|send|sent|transmit|server|data ?cent)\w*", s.text, re.I):
             if not r.negated_at(s.text, m.start()) or re.search(r"\bnot (?:be )?(?:the same|as protective|equivalent)", s.text, re.I):
                 transfers.append(s)
         in_context = bool(m or transfer_section or re.search(r"\btransfer", s.text, re.I))

@@ -287,6 +287,16 @@ def test_transfer_to_the_united_states_is_a_cross_border_transfer_without_safegu
     assert not values(facts, "CrossBorderTransfer", "pk:hasTransferSafeguard")
 
 
+def test_servers_operating_from_another_country_are_a_cross_border_transfer(read_facts):
+    facts = read_facts("The game is run by a Danish firm, with most of its servers operating from Canada.",
+                       kind="CrossBorderTransfer")
+    assert facts
+
+
+def test_a_company_based_in_a_country_is_no_cross_border_transfer(read_facts):
+    assert not read_facts("We are a small studio based in the United States.", kind="CrossBorderTransfer")
+
+
 def test_transfer_under_standard_contractual_clauses_carries_the_safeguard(read_facts):
     vocabulary_file("transfer-safeguards.ttl")
     scc = concept_for("transfer-safeguard", "Standard Contractual Clauses")
