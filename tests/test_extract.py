@@ -293,6 +293,15 @@ def test_servers_operating_from_another_country_are_a_cross_border_transfer(read
     assert facts
 
 
+def test_a_transfer_to_places_with_different_data_protection_laws_is_a_cross_border_transfer(read_facts):
+    assert read_facts("Your records may be transferred to places with different data protection laws.",
+                      kind="CrossBorderTransfer")
+
+
+def test_a_transfer_outside_europe_is_a_cross_border_transfer(read_facts):
+    assert read_facts("Order details will be transferred outside of Europe.", kind="CrossBorderTransfer")
+
+
 def test_a_company_based_in_a_country_is_no_cross_border_transfer(read_facts):
     assert not read_facts("We are a small studio based in the United States.", kind="CrossBorderTransfer")
 
