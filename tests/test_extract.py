@@ -99,6 +99,14 @@ def test_merger_with_prior_consent_has_a_consent_safeguard(read_facts):
     assert "pk:ConsentSafeguard" in {s for f in found for s in f.get("pk:hasSafeguard")}
 
 
+# ------------------------------------------------------------------ collection
+
+def test_a_personal_data_label_lists_the_data_collected(read_facts):
+    email = concept_for("data", "email address")
+    facts = read_facts("## Newsletter\n\nPersonal Data: email address; first name\n", name="policy.md")
+    assert email in values(facts, "Collection", "dpv:hasPersonalData")
+
+
 # ------------------------------------------------------------------ recipients: negation with an exception
 
 def test_never_share_except_service_providers_prohibits_third_parties_and_permits_providers(read_facts):
