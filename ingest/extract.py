@@ -182,12 +182,32 @@ def use(doc: Document, r: Reader) -> Iterator[Fact]:
 
 
 
+# "the data you provide", "if you provide information to such third parties": the person gives, we do not disclose
+_PERSON_GIVES = re.compile(r"\byou\s+(?:\w+\s+){0,2}?$", re.I)
+
+
+def _disclosing_verb(r: Reader, text: str) -> re.Match[str] | None:
+    """The first sharing cue of the sentence whose subject is not the person ("you provide" and its "to ...")."""
+    if not r.says("share", text):
+        return None
+    given = -1
+    for m in r.lex.cue("share").finditer(text):
+        word = m.group(0).lower()
+        if word.startswith(("provid", "give")) and _PERSON_GIVES.search(text[max(0, m.start() - 40):m.start()]):
+            given = m.end()
+            continue
+        if given >= 0 and word.startswith(("to ", "with ")) and m.start() - given < 60:
+            continue
+        return m
+    return None
+
+
 def disclosure(doc: Document, r: Reader) -> Iterator[Fact]:
     for s in doc.sentences:
         if s.block.kind == "heading" or r.defines(s):
             continue
         in_list = s.block.kind in ("item", "row") and (r.lead_says("share", s) or r.heading_says("share-heading", s))
-        verb = r.says("share", s.text)
+        verb = _disclosing_verb(r, s.text)
         if not (verb or in_list or r.heading_says("share-heading", s)):
             continue
         merger = r.says("merger", s.text)
@@ -334,7 +354,7 @@ def cross_border_transfer(doc: Document, r: Reader) -> Iterator[Fact]:
             continue
         m = r.says("transfer", s.text)
         transfer_section = r.heading_says("transfer-heading", s)
-        if m and re.search(r"\b(?:transfer|stor|process|host|locat|maintain|hous|kept|keep|move|access|send|sent|transmit)\w*", s.text, re.I):
+        if m and re.search(r"\b(?:transfer|stor|process|host|locat|maintain|hous|kept|keep|move|access|send|sent|transmit|server|data ?cent)\w*", s.text, re.I):
             if not r.negated_at(s.text, m.start()) or re.search(r"\bnot (?:be )?(?:the same|as protective|equivalent)", s.text, re.I):
                 transfers.append(s)
         in_context = bool(m or transfer_section or re.search(r"\btransfer", s.text, re.I))
@@ -503,9 +523,15 @@ def consent_by_use(doc: Document, r: Reader) -> Iterator[Fact]:
 
 
 def information_items(doc: Document, r: Reader) -> Iterator[Fact]:
-    """GDPR Art. 13/14 items that no practice carries: DPO, legitimate interests, source, mandatory, ADM, contact."""
+    """GDPR Art. 13/14 items that no practice carries: DPO, legitimate interests, source, mandatory, ADM, contact.
+
+    Also the legal basis where a policy gives consent as the ground of processing without naming an
+    Art. 6 basis ("by using the app you consent to the processing of your data"): the item is
+    disclosed, but no LegalBasisStatement is made, so the legal-bases question is not answered with it.
+    """
     cues = (("dpo", "DPOContact"), ("legitimate-interests", "LegitimateInterests"), ("data-source", "DataSource"),
-            ("mandatory", "MandatoryDisclosure"), ("adm", "AutomatedDecisionMaking"), ("contact", "ControllerContact"))
+            ("mandatory", "MandatoryDisclosure"), ("adm", "AutomatedDecisionMaking"), ("contact", "ControllerContact"),
+            ("consent-basis", "LegalBasis"))
     for s in doc.sentences:
         for cue, item in cues:
             if r.says(cue, s.text):

@@ -103,6 +103,14 @@ def test_merger_with_prior_consent_has_a_consent_safeguard(read_facts):
     assert "pk:ConsentSafeguard" in {s for f in found for s in f.get("pk:hasSafeguard")}
 
 
+# ------------------------------------------------------------------ collection
+
+def test_a_personal_data_label_lists_the_data_collected(read_facts):
+    email = concept_for("data", "email address")
+    facts = read_facts("## Newsletter\n\nPersonal Data: email address; first name\n", name="policy.md")
+    assert email in values(facts, "Collection", "dpv:hasPersonalData")
+
+
 # ------------------------------------------------------------------ recipients: negation with an exception
 
 def test_never_share_except_service_providers_prohibits_third_parties_and_permits_providers(read_facts):
@@ -117,6 +125,17 @@ def test_never_share_except_service_providers_prohibits_third_parties_and_permit
             by_recipient.setdefault(r, set()).update(f.get("pk:modality"))
     assert by_recipient.get(third_party) == {"pk:Prohibited"}
     assert by_recipient.get(provider) == {"pk:Permitted"}
+
+
+def test_data_the_person_gives_to_third_parties_is_no_disclosure_by_us(read_facts):
+    facts = read_facts("If you provide your address to such third parties, their own terms apply.", kind="Disclosure")
+    assert not facts
+
+
+def test_data_you_provide_that_we_then_share_is_a_disclosure(read_facts):
+    third_party = concept_for("recipient", "third parties")
+    facts = read_facts("Details you provide may be shared with third parties.", kind="Disclosure")
+    assert third_party in values(facts, "Disclosure", "dpv:hasRecipient")
 
 
 # ------------------------------------------------------------------ retention
@@ -217,6 +236,58 @@ def test_by_using_you_represent_your_age_is_not_consent_by_use(read_facts):
     assert not read_facts("By using the Site you represent that you are at least 16 years old.", kind="ConsentByUse")
 
 
+# ------------------------------------------------------------------ GDPR Art. 13/14 information items
+
+def items(facts) -> set[str]:
+    return values(facts, "InformationStatement", "pk:about")
+
+
+def test_data_collected_through_third_party_tools_discloses_a_source(read_facts):
+    facts = read_facts("When the game crashes we gather diagnostic records through third-party tools on your tablet.")
+    assert "pk:DataSource" in items(facts)
+
+
+def test_a_partner_who_passes_your_details_to_us_discloses_a_source(read_facts):
+    facts = read_facts("A third party you have authorised may pass your contact details on to us.")
+    assert "pk:DataSource" in items(facts)
+
+
+def test_third_parties_who_provide_services_to_us_disclose_no_source(read_facts):
+    facts = read_facts("Third parties provide hosting services to us under contract.")
+    assert "pk:DataSource" not in items(facts)
+
+
+def test_optional_provision_of_data_discloses_whether_it_is_mandatory(read_facts):
+    facts = read_facts("Giving us your birthday is optional.")
+    assert "pk:MandatoryDisclosure" in items(facts)
+
+
+def test_choosing_not_to_provide_data_with_its_consequence_discloses_whether_it_is_mandatory(read_facts):
+    facts = read_facts("You can choose not to enter your phone number, but then reminders will not reach you.")
+    assert "pk:MandatoryDisclosure" in items(facts)
+
+
+def test_a_refusal_to_provide_data_discloses_whether_it_is_mandatory(read_facts):
+    facts = read_facts("Any refusal to provide the booking details means the tour cannot be reserved.")
+    assert "pk:MandatoryDisclosure" in items(facts)
+
+
+def test_preferring_not_to_share_with_partners_is_an_opt_out_not_mandatory_provision(read_facts):
+    facts = read_facts("If you prefer not to share your details with our sponsors, switch it off in Settings.")
+    assert "pk:MandatoryDisclosure" not in items(facts)
+
+
+def test_a_mandatory_law_says_nothing_about_mandatory_provision(read_facts):
+    facts = read_facts("We keep invoices where mandatory legislation requires it.")
+    assert "pk:MandatoryDisclosure" not in items(facts)
+
+
+def test_consent_to_the_processing_discloses_the_legal_basis_but_names_no_art_6_basis(read_facts):
+    facts = read_facts("By installing the widget you consent to the processing of your personal data as set out here.")
+    assert "pk:LegalBasis" in items(facts)
+    assert not [f for f in facts if f.kind == "LegalBasisStatement"]
+
+
 # ------------------------------------------------------------------ cross-border transfers
 
 TRANSFER = "Your personal data may be transferred to the United States."
@@ -226,6 +297,25 @@ def test_transfer_to_the_united_states_is_a_cross_border_transfer_without_safegu
     facts = read_facts(TRANSFER, kind="CrossBorderTransfer")
     assert facts
     assert not values(facts, "CrossBorderTransfer", "pk:hasTransferSafeguard")
+
+
+def test_servers_operating_from_another_country_are_a_cross_border_transfer(read_facts):
+    facts = read_facts("The game is run by a Danish firm, with most of its servers operating from Canada.",
+                       kind="CrossBorderTransfer")
+    assert facts
+
+
+def test_a_transfer_to_places_with_different_data_protection_laws_is_a_cross_border_transfer(read_facts):
+    assert read_facts("Your records may be transferred to places with different data protection laws.",
+                      kind="CrossBorderTransfer")
+
+
+def test_a_transfer_outside_europe_is_a_cross_border_transfer(read_facts):
+    assert read_facts("Order details will be transferred outside of Europe.", kind="CrossBorderTransfer")
+
+
+def test_a_company_based_in_a_country_is_no_cross_border_transfer(read_facts):
+    assert not read_facts("We are a small studio based in the United States.", kind="CrossBorderTransfer")
 
 
 def test_transfer_under_standard_contractual_clauses_carries_the_safeguard(read_facts):
