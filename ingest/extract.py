@@ -395,7 +395,9 @@ def rights(doc: Document, r: Reader) -> Iterator[Fact]:
 
 
 # "a legitimate interest in complying with legal obligations": what follows describes the interest
-_INTEREST_DESCRIPTION = re.compile(r"\blegitimate (?:business )?interests?\s+(?:in|to|of|which|that|such as|including|namely|for)\b[^.;]*", re.I)
+# ", and to comply with our legal obligations" after it is a second ground, coordinated with the first
+_INTEREST_DESCRIPTION = re.compile(r"\blegitimate (?:business )?interests?\s+(?:in|to|of|which|that|such as|including|namely|for)\b"
+                                   r"(?:(?!,\s*(?:and|or)\s+to\s)[^.;])*", re.I)
 
 
 def legal_bases(doc: Document, r: Reader) -> Iterator[Fact]:
@@ -411,7 +413,9 @@ def legal_bases(doc: Document, r: Reader) -> Iterator[Fact]:
         for m in r.find("legal-basis", s.text):
             if any(a <= m.start < b for a, b in described):
                 continue
-            if not r.negated_at(s.text, m.start):
+            # a negation inside an interest description ("... does not harass our staff") is the description's
+            after = max((b for _, b in described if b <= m.start), default=0)
+            if not r.negated_at(s.text[after:], m.start - after):
                 yield Fact("LegalBasisStatement", s, (("dpv:hasLegalBasis", iri(m.concept)),))
 
 

@@ -355,6 +355,17 @@ def test_information_about_your_use_of_the_service_is_usage_data(read_facts):
     assert {"pd:ServiceConsumptionBehaviour", "pd:CurrentEmployment"} <= values(facts, "Collection", "dpv:hasPersonalData")
 
 
+def test_legal_obligation_inside_a_legitimate_interest_description_is_no_basis(read_facts):
+    facts = read_facts("We rely on our legitimate interest in complying with our legal obligations abroad.")
+    assert "eu-gdpr:A6-1-c" not in values(facts, "LegalBasisStatement", "dpv:hasLegalBasis")
+
+
+def test_legal_obligation_coordinated_after_a_legitimate_interest_is_a_basis(read_facts):
+    facts = read_facts("We process this data for the legitimate interests of making sure users do not abuse the "
+                       "service, and to comply with our legal obligations.")
+    assert "eu-gdpr:A6-1-c" in values(facts, "LegalBasisStatement", "dpv:hasLegalBasis")
+
+
 def test_security_alerts_sent_to_users_are_not_a_security_measure(read_facts):
     facts = read_facts("We use your information to send you service announcements and security alerts.")
     assert not values(facts, "MeasureStatement", "dpv:hasTechnicalOrganisationalMeasure")
