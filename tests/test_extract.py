@@ -160,6 +160,17 @@ def test_children_aged_12_or_younger_gives_threshold_13(read_facts):
     assert values(facts, "ChildrenStatement", "pk:minimumAge") == {"13"}
 
 
+# ------------------------------------------------------------------ rights
+
+def rights_in(facts) -> set[str]:
+    return values(facts, "RightStatement", "pk:right")
+
+
+def test_data_that_can_be_edited_or_deleted_through_your_account_is_rectification_and_erasure(read_facts):
+    facts = read_facts("Your details can be viewed, edited or deleted through your account page.")
+    assert {concept_for("right", "rectify"), concept_for("right", "erase")} <= rights_in(facts)
+
+
 # ------------------------------------------------------------------ Do Not Track
 
 def test_do_not_respond_to_dnt_is_not_honored(read_facts):
