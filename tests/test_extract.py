@@ -171,6 +171,31 @@ def test_data_that_can_be_edited_or_deleted_through_your_account_is_rectificatio
     assert {concept_for("right", "rectify"), concept_for("right", "erase")} <= rights_in(facts)
 
 
+def test_a_right_the_company_reserves_to_change_the_policy_is_no_user_right(read_facts):
+    assert not rights_in(read_facts("The company reserves the right to modify or update this policy."))
+
+
+def test_a_notice_that_may_be_amended_at_any_time_is_no_rectification_right(read_facts):
+    assert not rights_in(read_facts("This notice may be amended at any time."))
+
+
+def test_deleting_cookies_in_the_browser_is_no_erasure_right(read_facts):
+    assert not rights_in(read_facts("You can delete cookies in your browser at any time."))
+
+
+def test_local_shared_objects_are_no_right_to_object(read_facts):
+    assert not rights_in(read_facts("Your rights: our site stores local shared objects on your device."))
+
+
+def test_access_to_the_service_is_no_right_of_access(read_facts):
+    assert not rights_in(read_facts("You can access our service from any device at any time."))
+
+
+def test_a_user_right_beside_a_right_the_company_reserves_is_kept(read_facts):
+    facts = read_facts("You can delete your account at any time; we reserve the right to keep backups.")
+    assert rights_in(facts) == {concept_for("right", "erase")}
+
+
 # ------------------------------------------------------------------ Do Not Track
 
 def test_do_not_respond_to_dnt_is_not_honored(read_facts):
