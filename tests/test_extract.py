@@ -196,6 +196,16 @@ def test_a_user_right_beside_a_right_the_company_reserves_is_kept(read_facts):
     assert rights_in(facts) == {concept_for("right", "erase")}
 
 
+def test_a_complaint_made_to_the_company_is_no_complaint_to_an_authority(read_facts):
+    facts = read_facts("If you wish to make a complaint, please contact us at privacy@example.com.")
+    assert concept_for("right", "lodge a complaint") not in rights_in(facts)
+
+
+def test_a_complaint_made_to_a_data_protection_authority_is_the_right_to_lodge_one(read_facts):
+    facts = read_facts("You have the right to make a complaint to your data protection authority.")
+    assert concept_for("right", "lodge a complaint") in rights_in(facts)
+
+
 # ------------------------------------------------------------------ Do Not Track
 
 def test_do_not_respond_to_dnt_is_not_honored(read_facts):
