@@ -171,6 +171,20 @@ def test_data_that_can_be_edited_or_deleted_through_your_account_is_rectificatio
     assert {concept_for("right", "rectify"), concept_for("right", "erase")} <= rights_in(facts)
 
 
+def test_contacting_us_to_request_a_copy_is_the_right_of_access(read_facts):
+    facts = read_facts("Users may contact us at privacy@example.com to request a copy of their data.")
+    assert concept_for("right", "right of access") in rights_in(facts)
+
+
+def test_if_you_would_like_us_to_erase_your_data_is_the_right_to_erasure(read_facts):
+    facts = read_facts("If you would like us to erase your data, write to privacy@example.com.")
+    assert concept_for("right", "erase") in rights_in(facts)
+
+
+def test_contact_us_and_we_will_delete_a_childs_data_is_no_user_right(read_facts):
+    assert not rights_in(read_facts("If a child has given us data, please contact us and we will delete it."))
+
+
 def test_a_right_the_company_reserves_to_change_the_policy_is_no_user_right(read_facts):
     assert not rights_in(read_facts("The company reserves the right to modify or update this policy."))
 
