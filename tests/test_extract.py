@@ -210,6 +210,11 @@ def test_a_user_right_beside_a_right_the_company_reserves_is_kept(read_facts):
     assert rights_in(facts) == {concept_for("right", "erase")}
 
 
+def test_complaints_referred_to_a_data_protection_authority_are_the_right_to_lodge_one(read_facts):
+    facts = read_facts("Unresolved complaints may be referred to the data protection authority.")
+    assert concept_for("right", "lodge a complaint") in rights_in(facts)
+
+
 def test_a_complaint_made_to_the_company_is_no_complaint_to_an_authority(read_facts):
     facts = read_facts("If you wish to make a complaint, please contact us at privacy@example.com.")
     assert concept_for("right", "lodge a complaint") not in rights_in(facts)
