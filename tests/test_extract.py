@@ -215,6 +215,16 @@ def test_complaints_referred_to_a_data_protection_authority_are_the_right_to_lod
     assert concept_for("right", "lodge a complaint") in rights_in(facts)
 
 
+def test_opting_out_of_the_sharing_of_your_personal_information_is_the_right_to_object(read_facts):
+    facts = read_facts("You may opt out of our sharing of your personal information with partners.")
+    assert concept_for("right", "right to object") in rights_in(facts)
+
+
+def test_opting_out_of_marketing_emails_alone_is_no_right_to_object(read_facts):
+    facts = read_facts("You may opt out of receiving our marketing e-mails.")
+    assert concept_for("right", "right to object") not in rights_in(facts)
+
+
 def test_a_complaint_made_to_the_company_is_no_complaint_to_an_authority(read_facts):
     facts = read_facts("If you wish to make a complaint, please contact us at privacy@example.com.")
     assert concept_for("right", "lodge a complaint") not in rights_in(facts)
