@@ -185,6 +185,16 @@ def test_contact_us_and_we_will_delete_a_childs_data_is_no_user_right(read_facts
     assert not rights_in(read_facts("If a child has given us data, please contact us and we will delete it."))
 
 
+def test_a_request_for_information_about_the_data_held_is_the_right_of_access(read_facts):
+    facts = read_facts("You may request information about how we use your data.")
+    assert concept_for("right", "right of access") in rights_in(facts)
+
+
+def test_a_request_for_a_change_to_your_details_is_the_right_to_rectification(read_facts):
+    facts = read_facts("To request a change to your details, please contact the support desk.")
+    assert concept_for("right", "rectify") in rights_in(facts)
+
+
 def test_a_right_the_company_reserves_to_change_the_policy_is_no_user_right(read_facts):
     assert not rights_in(read_facts("The company reserves the right to modify or update this policy."))
 
