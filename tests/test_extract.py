@@ -195,6 +195,11 @@ def test_a_request_for_a_change_to_your_details_is_the_right_to_rectification(re
     assert concept_for("right", "rectify") in rights_in(facts)
 
 
+def test_porting_your_data_is_the_right_to_portability(read_facts):
+    facts = read_facts("You have the right to port your data to another provider.")
+    assert concept_for("right", "data portability") in rights_in(facts)
+
+
 def test_a_right_the_company_reserves_to_change_the_policy_is_no_user_right(read_facts):
     assert not rights_in(read_facts("The company reserves the right to modify or update this policy."))
 
