@@ -200,6 +200,12 @@ def test_porting_your_data_is_the_right_to_portability(read_facts):
     assert concept_for("right", "data portability") in rights_in(facts)
 
 
+def test_items_under_a_data_requests_heading_are_rights(read_facts):
+    facts = read_facts("# Data requests\n\nWrite to our support team to:\n\n- Request correction or deletion\n",
+                       name="policy.md")
+    assert {concept_for("right", "rectify"), concept_for("right", "erase")} <= rights_in(facts)
+
+
 def test_a_right_the_company_reserves_to_change_the_policy_is_no_user_right(read_facts):
     assert not rights_in(read_facts("The company reserves the right to modify or update this policy."))
 
