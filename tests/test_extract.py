@@ -226,6 +226,11 @@ def test_access_to_the_service_is_no_right_of_access(read_facts):
     assert not rights_in(read_facts("You can access our service from any device at any time."))
 
 
+def test_the_right_to_be_informed_about_automated_decisions_is_not_the_right_on_them(read_facts):
+    facts = read_facts("You have the right to be informed about any automated decision-making we use.")
+    assert concept_for("right", "automated decision-making") not in rights_in(facts)
+
+
 def test_a_user_right_beside_a_right_the_company_reserves_is_kept(read_facts):
     facts = read_facts("You can delete your account at any time; we reserve the right to keep backups.")
     assert rights_in(facts) == {concept_for("right", "erase")}
