@@ -200,6 +200,11 @@ def test_porting_your_data_is_the_right_to_portability(read_facts):
     assert concept_for("right", "data portability") in rights_in(facts)
 
 
+def test_an_exported_file_of_your_data_is_the_right_to_portability(read_facts):
+    facts = read_facts("You can request to receive an exported file of the data we hold about you.")
+    assert concept_for("right", "data portability") in rights_in(facts)
+
+
 def test_items_under_a_data_requests_heading_are_rights(read_facts):
     facts = read_facts("# Data requests\n\nWrite to our support team to:\n\n- Request correction or deletion\n",
                        name="policy.md")
