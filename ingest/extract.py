@@ -371,9 +371,8 @@ def rights(doc: Document, r: Reader) -> Iterator[Fact]:
         in_list = s.block.kind in ("item", "row") and (r.lead_says("rights", s) or r.heading_says("rights-heading", s))
         if not (r.says("rights", s.text) or in_list):
             continue
-        if re.search(r"\b(?:we|company|us)\s+(?:may|might|reserve the right to|can|will)\s+(?:\w+\s+){0,2}(?:delete|remove|suspend|terminate|update|change|modify|correct)\b", s.text, re.I) \
-                and not re.search(r"\byou\b", s.text, re.I):
-            continue
+        if r.says("company-acts-on-data", s.text) and not re.search(r"\byou\b", s.text, re.I):
+            continue  # "we may delete inactive accounts" with no "you": what the company does, not a right
         # "Developer reserves the right to update this policy": a right's word inside such a span is not the user's
         elsewhere = r.spans("rights-not-users", s.text)
         for m in r.find("right", s.text):

@@ -236,6 +236,10 @@ def test_the_right_to_be_informed_about_automated_decisions_is_not_the_right_on_
     assert concept_for("right", "automated decision-making") not in rights_in(facts)
 
 
+def test_the_company_deleting_inactive_accounts_is_no_user_right(read_facts):
+    assert not rights_in(read_facts("We may delete inactive accounts at any time."))
+
+
 def test_a_user_right_beside_a_right_the_company_reserves_is_kept(read_facts):
     facts = read_facts("You can delete your account at any time; we reserve the right to keep backups.")
     assert rights_in(facts) == {concept_for("right", "erase")}
