@@ -260,6 +260,11 @@ def test_opting_out_of_marketing_emails_alone_is_no_right_to_object(read_facts):
     assert concept_for("right", "right to object") not in rights_in(facts)
 
 
+def test_the_ccpa_opt_out_of_sale_is_no_right_to_object(read_facts):
+    facts = read_facts("You have the right to opt out of the sale of your personal information.")
+    assert concept_for("right", "right to object") not in rights_in(facts)
+
+
 def test_a_complaint_made_to_the_company_is_no_complaint_to_an_authority(read_facts):
     facts = read_facts("If you wish to make a complaint, please contact us at privacy@example.com.")
     assert concept_for("right", "lodge a complaint") not in rights_in(facts)
