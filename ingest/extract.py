@@ -76,6 +76,12 @@ class Reader:
             found = self._memo[key] = self.lex.cue(cue).search(text)
             return found
 
+    def spans(self, cue: str, text: str) -> list[tuple[int, int]]:
+        """Where in ``text`` the cue matches, every match (the cue's hints gate it as in :meth:`says`)."""
+        if not self.says(cue, text):
+            return []
+        return [m.span() for m in self.lex.cue(cue).finditer(text)]
+
     def find(self, scheme: str, text: str) -> list[Match]:
         key = (scheme, text)
         found = self._found.get(key)
@@ -385,13 +391,14 @@ def rights(doc: Document, r: Reader) -> Iterator[Fact]:
         in_list = s.block.kind in ("item", "row") and (r.lead_says("rights", s) or r.heading_says("rights-heading", s))
         if not (r.says("rights", s.text) or in_list):
             continue
-        if re.search(r"\b(?:we|company|us)\s+(?:may|might|reserve the right to|can|will)\s+(?:\w+\s+){0,2}(?:delete|remove|suspend|terminate|update|change|modify|correct)\b", s.text, re.I) \
-                and not re.search(r"\byou\b", s.text, re.I):
-            continue
-        for concept, negated in _concepts_in(r, "right", s):
-            if negated:
+        if r.says("company-acts-on-data", s.text) and not re.search(r"\byou\b", s.text, re.I):
+            continue  # "we may delete inactive accounts" with no "you": what the company does, not a right
+        # "Developer reserves the right to update this policy": a right's word inside such a span is not the user's
+        elsewhere = r.spans("rights-not-users", s.text)
+        for m in r.find("right", s.text):
+            if any(a <= m.start < b for a, b in elsewhere) or r.negated_at(s.text, m.start):
                 continue
-            yield Fact("RightStatement", s, (("pk:right", iri(concept)),))
+            yield Fact("RightStatement", s, (("pk:right", iri(m.concept)),))
 
 
 # "a legitimate interest in complying with legal obligations": what follows describes the interest

@@ -183,6 +183,121 @@ def test_children_aged_12_or_younger_gives_threshold_13(read_facts):
     assert values(facts, "ChildrenStatement", "pk:minimumAge") == {"13"}
 
 
+# ------------------------------------------------------------------ rights
+
+def rights_in(facts) -> set[str]:
+    return values(facts, "RightStatement", "pk:right")
+
+
+def test_data_that_can_be_edited_or_deleted_through_your_account_is_rectification_and_erasure(read_facts):
+    facts = read_facts("Your details can be viewed, edited or deleted through your account page.")
+    assert {concept_for("right", "rectify"), concept_for("right", "erase")} <= rights_in(facts)
+
+
+def test_contacting_us_to_request_a_copy_is_the_right_of_access(read_facts):
+    facts = read_facts("Users may contact us at privacy@example.com to request a copy of their data.")
+    assert concept_for("right", "right of access") in rights_in(facts)
+
+
+def test_if_you_would_like_us_to_erase_your_data_is_the_right_to_erasure(read_facts):
+    facts = read_facts("If you would like us to erase your data, write to privacy@example.com.")
+    assert concept_for("right", "erase") in rights_in(facts)
+
+
+def test_contact_us_and_we_will_delete_a_childs_data_is_no_user_right(read_facts):
+    assert not rights_in(read_facts("If a child has given us data, please contact us and we will delete it."))
+
+
+def test_a_request_for_information_about_the_data_held_is_the_right_of_access(read_facts):
+    facts = read_facts("You may request information about how we use your data.")
+    assert concept_for("right", "right of access") in rights_in(facts)
+
+
+def test_a_request_for_a_change_to_your_details_is_the_right_to_rectification(read_facts):
+    facts = read_facts("To request a change to your details, please contact the support desk.")
+    assert concept_for("right", "rectify") in rights_in(facts)
+
+
+def test_porting_your_data_is_the_right_to_portability(read_facts):
+    facts = read_facts("You have the right to port your data to another provider.")
+    assert concept_for("right", "data portability") in rights_in(facts)
+
+
+def test_an_exported_file_of_your_data_is_the_right_to_portability(read_facts):
+    facts = read_facts("You can request to receive an exported file of the data we hold about you.")
+    assert concept_for("right", "data portability") in rights_in(facts)
+
+
+def test_items_under_a_data_requests_heading_are_rights(read_facts):
+    facts = read_facts("# Data requests\n\nWrite to our support team to:\n\n- Request correction or deletion\n",
+                       name="policy.md")
+    assert {concept_for("right", "rectify"), concept_for("right", "erase")} <= rights_in(facts)
+
+
+def test_a_right_the_company_reserves_to_change_the_policy_is_no_user_right(read_facts):
+    assert not rights_in(read_facts("The company reserves the right to modify or update this policy."))
+
+
+def test_a_notice_that_may_be_amended_at_any_time_is_no_rectification_right(read_facts):
+    assert not rights_in(read_facts("This notice may be amended at any time."))
+
+
+def test_deleting_cookies_in_the_browser_is_no_erasure_right(read_facts):
+    assert not rights_in(read_facts("You can delete cookies in your browser at any time."))
+
+
+def test_local_shared_objects_are_no_right_to_object(read_facts):
+    assert not rights_in(read_facts("Your rights: our site stores local shared objects on your device."))
+
+
+def test_access_to_the_service_is_no_right_of_access(read_facts):
+    assert not rights_in(read_facts("You can access our service from any device at any time."))
+
+
+def test_the_right_to_be_informed_about_automated_decisions_is_not_the_right_on_them(read_facts):
+    facts = read_facts("You have the right to be informed about any automated decision-making we use.")
+    assert concept_for("right", "automated decision-making") not in rights_in(facts)
+
+
+def test_the_company_deleting_inactive_accounts_is_no_user_right(read_facts):
+    assert not rights_in(read_facts("We may delete inactive accounts at any time."))
+
+
+def test_a_user_right_beside_a_right_the_company_reserves_is_kept(read_facts):
+    facts = read_facts("You can delete your account at any time; we reserve the right to keep backups.")
+    assert rights_in(facts) == {concept_for("right", "erase")}
+
+
+def test_complaints_referred_to_a_data_protection_authority_are_the_right_to_lodge_one(read_facts):
+    facts = read_facts("Unresolved complaints may be referred to the data protection authority.")
+    assert concept_for("right", "lodge a complaint") in rights_in(facts)
+
+
+def test_opting_out_of_the_sharing_of_your_personal_information_is_the_right_to_object(read_facts):
+    facts = read_facts("You may opt out of our sharing of your personal information with partners.")
+    assert concept_for("right", "right to object") in rights_in(facts)
+
+
+def test_opting_out_of_marketing_emails_alone_is_no_right_to_object(read_facts):
+    facts = read_facts("You may opt out of receiving our marketing e-mails.")
+    assert concept_for("right", "right to object") not in rights_in(facts)
+
+
+def test_the_ccpa_opt_out_of_sale_is_no_right_to_object(read_facts):
+    facts = read_facts("You have the right to opt out of the sale of your personal information.")
+    assert concept_for("right", "right to object") not in rights_in(facts)
+
+
+def test_a_complaint_made_to_the_company_is_no_complaint_to_an_authority(read_facts):
+    facts = read_facts("If you wish to make a complaint, please contact us at privacy@example.com.")
+    assert concept_for("right", "lodge a complaint") not in rights_in(facts)
+
+
+def test_a_complaint_made_to_a_data_protection_authority_is_the_right_to_lodge_one(read_facts):
+    facts = read_facts("You have the right to make a complaint to your data protection authority.")
+    assert concept_for("right", "lodge a complaint") in rights_in(facts)
+
+
 # ------------------------------------------------------------------ Do Not Track
 
 def test_do_not_respond_to_dnt_is_not_honored(read_facts):
