@@ -113,6 +113,16 @@ def test_a_personal_data_label_lists_the_data_collected(read_facts):
 
 # ------------------------------------------------------------------ recipients: negation with an exception
 
+@pytest.mark.parametrize("text", [
+    "We may employ third-party companies to facilitate our app. These third parties have access to your data.",
+    "Our vendors process your information on our behalf.",
+    "We engage trusted service providers to host the service.",
+])
+def test_processors_engaged_or_with_access_to_data_are_recipients(read_facts, text):
+    facts = read_facts(text, kind="Disclosure")
+    assert facts and all(f.get("pk:modality") == {"pk:Permitted"} for f in facts)
+
+
 def test_never_share_except_service_providers_prohibits_third_parties_and_permits_providers(read_facts):
     vocabulary_file("recipients.ttl")
     third_party = concept_for("recipient", "third parties")
