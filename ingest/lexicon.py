@@ -2,8 +2,10 @@
 
 ``vocabulary/*.ttl`` holds SKOS concepts with their DPV IRIs and our synonyms (``skos:altLabel``,
 and ``pk:pattern`` regexes where a phrase cannot say it); ``cues.ttl`` holds the cue patterns
-that tell what a sentence is about (collection, sharing, rights, ...). Nothing here knows a word:
-this module only compiles what the files say into matchers.
+that tell what a sentence is about (collection, sharing, rights, ...); ``controller-cues.ttl`` the
+wordings that name the controller, handed on as :class:`ControllerCues` (their name slots are filled by
+``parties.py``, which owns the name grammar). Nothing here knows a word: this module only compiles
+what the files say into matchers.
 """
 from __future__ import annotations
 
@@ -157,6 +159,53 @@ class CuePattern:
         return regex.finditer(target)
 
 
+@dataclass(frozen=True, slots=True)
+class NamingCue:
+    """A controller cue of ``controller-cues.ttl``: its pattern still holds its name slot ({NAME}, ...)."""
+
+    name: str                  # local name without "controller-"
+    pattern: str
+    weight: float
+    hints: tuple[str, ...]     # lower-case; empty: the cue is tried on every sentence
+
+
+@dataclass(frozen=True, slots=True)
+class ControllerCues:
+    """``controller-cues.ttl`` as written (hashable, so the compiled form can be cached on it)."""
+
+    sentences: tuple[NamingCue, ...]      # pk:ControllerCue, in pk:order
+    titles: tuple[NamingCue, ...]         # pk:ControllerTitleCue, in pk:order
+    headings: tuple[NamingCue, ...]       # pk:ControllerHeadingCue
+    phrases: tuple[tuple[str, str], ...]  # pk:ControllerPhrase: (name, pattern)
+
+
+_CONTROLLER_KINDS = {PK + "ControllerCue": "sentences", PK + "ControllerTitleCue": "titles",
+                     PK + "ControllerHeadingCue": "headings", PK + "ControllerPhrase": "phrases"}
+
+
+def _controller_cues(kinds: dict[str, str], patterns: dict[str, list[str]], hints: dict[str, list[str]],
+                     weights: dict[str, str], orders: dict[str, str]) -> ControllerCues:
+    by_kind: dict[str, list[tuple[int, str, NamingCue]]] = {k: [] for k in _CONTROLLER_KINDS.values()}
+    for iri, kind in kinds.items():
+        name = iri.removeprefix(PK).removeprefix("controller-")
+        found = patterns.get(iri, [])
+        if len(found) != 1:
+            raise ValueError(f"controller-cues.ttl: controller cue {name!r} needs exactly one pk:pattern, has {len(found)}")
+        if kind in ("sentences", "titles") and iri not in orders:
+            raise ValueError(f"controller-cues.ttl: controller cue {name!r} needs a pk:order")
+        if kind != "phrases" and iri not in weights:
+            raise ValueError(f"controller-cues.ttl: controller cue {name!r} needs a pk:weight")
+        cue = NamingCue(name, found[0], float(weights.get(iri, 0.0)), tuple(hints.get(iri, ())))
+        by_kind[kind].append((int(orders.get(iri, 0)), name, cue))
+    for kind in ("sentences", "titles"):
+        orders_used = [order for order, _, _ in by_kind[kind]]
+        if len(set(orders_used)) != len(orders_used):
+            raise ValueError(f"controller-cues.ttl: two controller cues of one class share a pk:order ({kind})")
+    ordered = {kind: tuple(cue for _, _, cue in sorted(cues)) for kind, cues in by_kind.items()}
+    return ControllerCues(ordered["sentences"], ordered["titles"], ordered["headings"],
+                          tuple((cue.name, cue.pattern) for cue in ordered["phrases"]))
+
+
 @dataclass(frozen=True)
 class Lexicon:
     """All matchers: one per concept scheme, one regex per cue, and the concepts' labels and parents."""
@@ -166,6 +215,7 @@ class Lexicon:
     hints: dict[str, tuple[str, ...]]
     labels: dict[str, str]
     broader: dict[str, tuple[str, ...]]
+    controller: ControllerCues
 
     def cue(self, name: str) -> CuePattern:
         try:
@@ -208,6 +258,9 @@ def load_lexicon() -> Lexicon:
     cue_patterns: dict[str, list[str]] = {}
     cue_iris: set[str] = set()
     hints: dict[str, list[str]] = {}
+    controller_kinds: dict[str, str] = {}
+    weights: dict[str, str] = {}
+    orders: dict[str, str] = {}
     for quad in ontology_quads():
         s, p, o = quad.subject.value, quad.predicate.value, quad.object
         if p == SKOS + "inScheme":
@@ -222,10 +275,18 @@ def load_lexicon() -> Lexicon:
             patterns.setdefault(s, []).append(o.value)
         elif p == RDF_TYPE and o.value == PK + "Cue":
             cue_iris.add(s)
+        elif p == RDF_TYPE and o.value in _CONTROLLER_KINDS:
+            controller_kinds[s] = _CONTROLLER_KINDS[o.value]
+        elif p == PK + "weight":
+            weights[s] = o.value
+        elif p == PK + "order":
+            orders[s] = o.value
         elif p == PK + "hint":
             hints.setdefault(s, []).append(o.value.lower())
     for iri in cue_iris:
         cue_patterns[iri.removeprefix(PK + "cue-")] = patterns.pop(iri, [])
+    controller = _controller_cues(controller_kinds, {i: patterns.pop(i, []) for i in controller_kinds}, hints,
+                                  weights, orders)
     schemes: dict[str, ConceptMatcher] = {}
     for name, local in SCHEMES.items():
         scheme_iri = PK + local
@@ -241,4 +302,4 @@ def load_lexicon() -> Lexicon:
         schemes[name] = ConceptMatcher(labels, regexes)
     cues = {name: CuePattern("|".join(f"(?:{p})" for p in pats)) for name, pats in cue_patterns.items() if pats}
     cue_hints = {iri.removeprefix(PK + "cue-"): tuple(h) for iri, h in hints.items() if iri in cue_iris}
-    return Lexicon(schemes, cues, cue_hints, pref, {k: tuple(v) for k, v in broader.items()})
+    return Lexicon(schemes, cues, cue_hints, pref, {k: tuple(v) for k, v in broader.items()}, controller)

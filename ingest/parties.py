@@ -2,17 +2,21 @@
 
 A policy names its controller in a handful of recurring ways: "Acme Ltd ("we", "us")", "Company
 refers to Acme Ltd", "Acme built the X app", "This service is provided by Acme", "Acme is the
-controller", "the privacy policy of Acme", a copyright line. Each way is a pattern with a weight;
-candidates are scored over the whole document and the best is kept.
+controller", "the privacy policy of Acme", a copyright line. Each way is a pattern with a weight in
+ontology/controller-cues.ttl, with the words that are never a name; candidates are scored over the
+whole document and the best is kept. What a name looks like (capitals, connectives, legal suffixes)
+is grammar and is written here: the patterns' name slots ({NAME}, ...) are filled with it.
 """
 from __future__ import annotations
 
 import re
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
 
 from policykg.ingest.extract import Fact, literal
-from policykg.ingest.lexicon import Lexicon
+from policykg.ingest.lexicon import ControllerCues, Lexicon, NamingCue
 from policykg.ingest.structure import Document, Sentence
 
 _UPPER = "A-Z0-9\u00c0-\u00de\u0100-\u024f"
@@ -31,62 +35,65 @@ NAME_END = NAME + r"(?=\s*[,.;:()\[\]\"“”]|\s*$|\s+(?:is|are|and|a|an|which|
 # a copyright line ends its name before "All rights reserved", a separator or the end of the line
 NAME_END_OF_LINE = NAME + r"(?=\s*[,.;:()\[\]\"“”|–-]|\s*$|\s+(?i:all rights)\b|\s+\d{4}\b)"
 
-# (regex, weight): the name group is the candidate
+# any run of up to 70 characters without brackets, quotes or semicolons (for wordings that are sure of it)
 LAX = r"(?P<name>[^\s(\"“”,;][^()\"“”\n;]{0,70}?)"
-_ALIAS = r"(?:we|us|our|We|Us|Our|the Company|Company|Developer|Service Provider|Provider|Owner|Operator)"
 
-# (regex, weight, hint): the name group is the candidate; the regex is tried only on sentences the
-# cheap hint finds (case-insensitive), which keeps the scan fast on long policies.
-_PATTERNS: list[tuple[re.Pattern[str], float, tuple[str, ...]]] = [(re.compile(p), w, tuple(h.split("|"))) for p, w, h in (
-    (rf"\bCompany\s*(?:\([^)]*\))?\s*:?\s*(?i:refers to|means)\s+{LAX}\s*(?:[,;(]|\.?\s*$|\.\s)", 8.0, r"refer|mean"),
-    (rf"^{LAX}\s+built the\b", 7.0, r"built the"),
-    (rf"^{LAX}\s+(?:has|have) adopted (?:this|the following) (?:online )?privacy (?:policy|notice|statement)", 7.0, r"adopted"),
-    (rf"\bby\s+{LAX}\s*\((?:hereby |hereinafter )?(?:referred to as |called )?(?:the )?[\"“]?(?:Service Provider|Developer|Company|Provider|Owner)", 7.0, r"referred|hereby|hereinafter|called"),
-    (rf"(?i:\b(?:company|we|us|our|controller|operator|owner|it)\b)[\"”’']?[^.]{{0,80}}?(?i:refers? to|means)\s+{NAME}(?=\s*[,.;(]|\s*$|\s+(?:located|with|a\s|an\s|registered|having|whose|at\s))", 6.0, r"refer|mean"),
-    (rf"{NAME}\s*\(\s*(?:collectively,?\s*|hereinafter(?: referred to as)?,?\s*|also )?(?:the\s+)?[\"“'‘]?\s*(?:[A-Z][\w.]*(?:\s+[\w.]+){{0,3}},?[\"”'’]?,?\s*(?:and|or)?\s*[\"“'‘]?)?{_ALIAS}[\"”'’,]", 5.0, r"("),
-    (rf"{NAME}\s*\(\s*(?:collectively,?\s*|hereinafter(?: referred to as)?,?\s*)?(?:the\s+)?[\"“'‘]\s*[A-Z]\w+[\"”'’,]", 1.5, r"("),
-    (rf"\b(?:[Ww]e|[Uu]s),?\s+{NAME}\s*(?:\(|,)", 5.0, r"we|us"),
-    (rf"{NAME}\s+built the\b", 6.0, r"built the"),
-    (rf"\b(?:[Ss]ervice|SERVICE|[Aa]pp|[Aa]pplication|[Ww]ebsite|[Ss]ite|[Pp]latform|[Gg]ame|[Ss]oftware|[Pp]olicy|[Ss]ervices)\b[^.]{{0,40}}\b(?:created|developed|provided|operated|published|owned|run|offered|maintained|managed)\s+by\s+(?:an?\s+\w+\s+(?:entity|company|corporation|business)\s*)?\(?{NAME_END}", 4.0, r" by "),
-    (rf"\b(?:run|operated|owned|provided|managed|published|developed)\s+by\s+an?\s+(?:[\w-]+\s+){{0,2}}(?:entity|company|corporation|business|firm|organi[sz]ation)\s*(?:\(|,\s*|called\s+|named\s+){NAME_END}", 4.0, r" by a"),
-    (rf"{NAME}\s+(?:is|acts as|will be|shall be|remains|is the)\s+(?:the\s+)?(?:data\s+)?controller\b", 7.0, r"controller"),
-    (rf"^{NAME},\s[^.]{{0,120}}?,?\s+(?:is|acts as)\s+(?:the\s+)?(?:data\s+)?controller\b", 7.0, r"controller"),
-    # "Acme GmbH, 12 Main Street, Berlin, Germany ("we")": the name before the postal address
-    (rf"^{NAME},\s+(?=[^()\n]{{0,150}}?\d)[^()\n]{{0,150}}?\(\s*[^)]{{0,80}}?\b(?:we|us|our|We|Us|Our)\b", 5.0, r"("),
-    (rf"\b(?:data\s+)?controller\b[^.]{{0,60}}?\bis\s+{NAME_END}", 6.0, r"controller"),
-    (rf"\b(?:data\s+)?controller\s+(?:is|of your (?:personal )?(?:data|information) is|will be|:)\s+{NAME_END}", 7.0, r"controller"),
-    (rf"\b(?:privacy (?:notice|policy|statement)|policy) of\s+{NAME_END}", 4.0, r"policy of|notice of|statement of"),
-    (rf"\b(?:how|that|which)\s+{NAME}\s+(?:\([^()]{{1,60}}\)\s*)?(?:collects|protects|uses|processes|treats|handles|manages|employs|gathers)\b", 4.0, r"collects|protects|uses|processes|treats|handles|manages|employs|gathers"),
-    (rf"\b(?:At|Welcome to)\s+{NAME},?\s+(?:we|our)\b", 4.0, r"at |welcome"),
-    # the sentence may open with a connective: "Hence, Acme respects your privacy"
-    (rf"^(?:(?i:hence|therefore|thus|accordingly|consequently|however|additionally|moreover|furthermore|also|"
-     rf"in general|generally|overall|so),\s+)?{NAME}\s+(?:is committed|respects|understands|values|has adopted|collects|takes|cares|recognizes|recognises|knows|operates|provides|is a\b|is an\b)", 4.0, r"committed|respects|understands|values|adopted|collects|takes|cares|recogni|knows|operates|provides|is a"),
-    (rf"\b(?:important to|activities by|services of|websites? of|owned by)\s+{NAME_END}", 3.0, r"important to|activities by|services of|website|owned by"),
-    (rf"©\s*(?:Copyright\s+)?(?:\d{{4}}(?:\s*[-–]\s*\d{{4}})?\s*)?{NAME_END_OF_LINE}", 2.0, r"©"),
-    # a copyright line has a © or a year; without them "Copyright Act" or "Copyright Agent" is no owner
-    (rf"\bCopyright\s+(?:(?:©|\([Cc]\))\s*(?:\d{{4}}(?:\s*[-–]\s*\d{{4}})?\s*)?|\d{{4}}(?:\s*[-–]\s*\d{{4}})?\s+){NAME_END_OF_LINE}", 2.0, r"copyright"),
-)]
-_TITLE = re.compile(rf"^(?:(?:the|The)\s+)?{NAME}\s*(?:['’]s\s+)?(?:[-–:|]\s*)?(?i:Online\s+|Website\s+|Global\s+|App\s+)?(?i:Privacy|Data Protection)\b")
-_OWNER_HEADING = re.compile(r"^(?:(?:the\s+)?owner(?: and (?:data )?controller)?|(?:the\s+)?(?:data\s+)?controller|who we are|about us|imprint|impressum)\s*:?\s*$", re.I)
-_TITLE_AFTER = re.compile(rf"^(?:Privacy (?:Policy|Notice|Statement))\s*(?:[-–:|]|for|of)\s*{NAME}\s*$")
-_GENERIC = re.compile(
-    r"^(?:we|us|our|the|this|these|that|company|the company|privacy|privacy policy|policy|service|services|app|application|"
-    r"website|site|user|users|you|your|personal|data|information|it|its|in|if|for|all|any|as|at|by|on|to|when|where|"
-    r"effective|last|updated|introduction|general|contact|terms|notice|developer|owner|controller|an?|one|google|apple|"
-    r"facebook|european|eu|gdpr|california|united states|usa|children|cookies?|article|section|chapter|part|note|"
-    r"mobile|android|ios|iphone|ipad|free|ad supported|open source|page|home|menu|login|sign in|welcome|hello|dear|"
-    r"please|important|disclaimer|definitions?|interpretation|summary|overview|service provider|provider|operator|"
-    r"the service|the application|the app|the website|[ivx]+|\d+|[a-z])$", re.I)
+# The name slots a pattern of ontology/controller-cues.ttl may hold; a pk:ControllerPhrase fills a slot
+# of its name in capitals ({ALIAS} is pk:controller-alias).
+NAME_SLOTS = {"NAME": NAME, "NAME_END": NAME_END, "NAME_END_OF_LINE": NAME_END_OF_LINE, "LAX": LAX}
+_SLOT = re.compile(r"\{([A-Z][A-Z_]*)\}")
+
+
+@dataclass(frozen=True, slots=True)
+class _Cue:
+    name: str
+    regex: re.Pattern[str]
+    weight: float
+    hints: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Rules:
+    """controller-cues.ttl compiled: the weighted cues in the order they are tried, and the phrases."""
+
+    sentences: tuple[_Cue, ...]
+    titles: tuple[_Cue, ...]
+    headings: tuple[_Cue, ...]
+    phrases: dict[str, re.Pattern[str]]
+
+    def phrase(self, name: str) -> re.Pattern[str]:
+        try:
+            return self.phrases[name]
+        except KeyError:
+            raise KeyError(f"no pk:ControllerPhrase controller-{name} in controller-cues.ttl") from None
+
+
+def fill_slots(pattern: str, phrases: dict[str, str], _using: tuple[str, ...] = ()) -> str:
+    """``pattern`` with its slots filled: name slots with the name grammar, others with the phrase so named."""
+    def fill(m: re.Match[str]) -> str:
+        slot = m.group(1)
+        if slot in NAME_SLOTS:
+            return NAME_SLOTS[slot]
+        name = slot.lower().replace("_", "-")
+        if name in phrases and name not in _using:
+            return fill_slots(phrases[name], phrases, _using + (name,))
+        raise ValueError(f"controller-cues.ttl: no slot {{{slot}}}: a pattern may use {', '.join(NAME_SLOTS)} "
+                         f"or a pk:ControllerPhrase by its name in capitals (and none of its own)")
+    return _SLOT.sub(fill, pattern)
+
+
+@lru_cache(maxsize=4)
+def compile_rules(cues: ControllerCues) -> _Rules:
+    """Compile the controller cues once (cached on the lexicon's hashable :class:`ControllerCues`)."""
+    phrases = dict(cues.phrases)
+
+    def compiled(group: tuple[NamingCue, ...]) -> tuple[_Cue, ...]:
+        return tuple(_Cue(c.name, re.compile(fill_slots(c.pattern, phrases)), c.weight, c.hints) for c in group)
+    return _Rules(compiled(cues.sentences), compiled(cues.titles), compiled(cues.headings),
+                  {name: re.compile(fill_slots(p, phrases, (name,))) for name, p in cues.phrases})
+
+
 _TRIM = re.compile(r"^(?:the|The)\s+(?=[A-Z])|[\s,.;:'\"“”‘’]+$")
-# A name never opens with a question word, a conjunction or a sentence adverb ("Where Acme is the
-# controller", "What is a cookie?"): such a word is dropped. It never opens with a pronoun or a verb
-# of address ("Our website", "Please read the") and never ends in a word that wants a complement
-# ("Please Read the", "We Care About Your"); such a candidate is no name.
-_LEAD_WORD = re.compile(r"^(?i:what|who|whom|whose|why|where|when|how|which|whether|if|while|since|because|although|"
-                        r"unless|once|hence|thus|therefore|yes|no|below|above|here|there|of)(?:[.,]?\s+|$)")
-_NOT_A_START = re.compile(r"^(?i:we|our|us|you|your|this|these|those|that|its|their|they|it|i|my|to|please)\b")
-_DANGLING_END = re.compile(r"\s(?i:the|a|an|of|and|or|for|to|by|in|on|at|with|from|de|du|la|le|der|und|this|that|these|"
-                           r"your|our|their|its|is|are)$")
 # brackets mark a template placeholder ("[Developer name]"); a URL, an e-mail address or a question
 # is no name; emphasis marks are not part of it
 _NOT_NAME_CHARS = re.compile(r"[\[\]{}<>?@|]|://")
@@ -94,7 +101,9 @@ _EMPHASIS_MARKS = re.compile(r"^[_*]+|[_*]+$")
 _ABBREVIATED_SUFFIX = re.compile(r"(?:\b(?:Inc|Ltd|Co|Corp|Pty|Pte|Pvt|Ltda)|\b[A-Z]\.[A-Z])$")
 
 
-def _clean(name: str) -> str | None:
+def _clean(name: str, rules: _Rules) -> str | None:
+    """The candidate as a name, or None. The words a name never opens with, ends in or is are the
+    pk:ControllerPhrase lists lead-word (dropped), not-a-start, dangling-end, generic and not-in-name."""
     name = re.sub(r"\s+", " ", name).strip()
     dotted = bool(re.search(_ABBREVIATED_SUFFIX.pattern[:-1] + r"\.$", name))
     name = _TRIM.sub("", name).strip()
@@ -108,79 +117,74 @@ def _clean(name: str) -> str | None:
     if address:
         name = address.group(1)
     name = _EMPHASIS_MARKS.sub("", name).strip()
-    while _LEAD_WORD.match(name):
-        name = _LEAD_WORD.sub("", name, count=1)
+    lead_word = rules.phrase("lead-word")
+    while lead_word.match(name):
+        name = lead_word.sub("", name, count=1)
     if not name or len(name) > 70 or len(name) < 2:
         return None
-    if _NOT_A_START.match(name) or _DANGLING_END.search(name) or re.fullmatch(_SUFFIX + r"\.?", " " + name):
+    if (rules.phrase("not-a-start").match(name) or rules.phrase("dangling-end").search(name)
+            or re.fullmatch(_SUFFIX + r"\.?", " " + name)):
         return None
-    if _GENERIC.match(name):
+    generic = rules.phrase("generic")
+    if generic.match(name):
         return None
     words = name.split()
-    if all(_GENERIC.match(w) for w in words):
+    if all(generic.match(w) for w in words):
         return None
-    if re.search(r"\b(?:Privacy|Policy|Terms|Cookie|Notice|Statement|Agreement|Effective|Updated)\b", name):
+    if rules.phrase("not-in-name").search(name):
         return None
     return name
-
-
-# "X, a web analytics service provided by Google" and "X is an analytics service provided by Google"
-# describe a service the policy's owner uses: neither X nor the provider named there is the owner; nor
-# is X in "X is a registered trademark of Y".
-_SERVICE_BY = (r"an?\s+(?:[\w-]+\s+){0,8}?(?:service|tool|product|platform|software|plugin|plug-in|widget)s?\s+"
-               r"(?:\w+\s+)?(?:created|developed|provided|operated|published|owned|run|offered|maintained|managed)\s+by\b")
-_BY_THIRD_PARTY = re.compile(rf"(?:,|\b(?:is|are))\s*{_SERVICE_BY}\s+(?:the\s+)?$", re.I)
-_IS_THIRD_PARTY = re.compile(rf"\s*(?:\([^)]*\)\s*)?(?:,\s*|\s+(?:is|are)\s+){_SERVICE_BY}|"
-                             r"\s+(?:is|are)\s+(?:an?\s+)?(?:registered\s+)?trademarks?\b", re.I)
 
 
 # "..., 10115 Berlin, Germany ("we")": a candidate right after a postal address is its last part
 _AFTER_ADDRESS = re.compile(r"\d+\s+[A-Za-z][^().;\d]{0,60},\s*$")
 
 
-# Past the opening of a policy only sentences with one of these words are read for the name.
-_NAMING_HINT = re.compile(r"controller|©|copyright|refers? to|means|built the|operated by|provided by|owned by|"
-                          r"\((?:the )?[\"“‘']|privacy (?:policy|notice|statement) of", re.I)
-
-
-def _candidates(doc: Document) -> Counter[str]:
+def _candidates(doc: Document, rules: _Rules) -> Counter[str]:
     scores: Counter[str] = Counter()
+    # past the opening of a policy only sentences with a naming hint are read for the name
+    naming_hint = rules.phrase("naming-hint")
+    # a candidate that a third-party service's description precedes or follows is not the owner
+    by_third_party, is_third_party = rules.phrase("by-third-party"), rules.phrase("is-third-party")
     head = doc.sentences[:150]
-    rest = [s for s in doc.sentences[150:] if _NAMING_HINT.search(s.text)]
+    rest = [s for s in doc.sentences[150:] if naming_hint.search(s.text)]
     for s in head + rest:
         text = s.text
         lower = text.lower()
-        for regex, weight, hints in _PATTERNS:
-            if not any(h in lower for h in hints):
+        for cue in rules.sentences:
+            if cue.hints and not any(h in lower for h in cue.hints):
                 continue
-            for m in regex.finditer(text):
-                if (_BY_THIRD_PARTY.search(text, 0, m.start("name")) or _IS_THIRD_PARTY.match(text, m.end("name"))
+            for m in cue.regex.finditer(text):
+                if (by_third_party.search(text, 0, m.start("name")) or is_third_party.match(text, m.end("name"))
                         or _AFTER_ADDRESS.search(text, 0, m.start("name"))):
                     continue
-                name = _clean(m.group("name"))
+                name = _clean(m.group("name"), rules)
                 if name:
-                    scores[name] += weight
+                    scores[name] += cue.weight
     for i, block in enumerate(doc.blocks[:-1]):
-        if block.kind == "heading" and _OWNER_HEADING.search(doc.text[block.start:block.end]):
-            following = doc.text[doc.blocks[i + 1].start:doc.blocks[i + 1].end]
-            name = _clean(re.split(r"[,;\n]| - ", following)[0]) if len(following) < 200 else None
-            if name and len(name.split()) <= 8:
-                scores[name] += 6.0
+        if block.kind != "heading":
+            continue
+        for cue in rules.headings:
+            if cue.regex.search(doc.text[block.start:block.end]):
+                following = doc.text[doc.blocks[i + 1].start:doc.blocks[i + 1].end]
+                name = _clean(re.split(r"[,;\n]| - ", following)[0], rules) if len(following) < 200 else None
+                if name and len(name.split()) <= 8:
+                    scores[name] += cue.weight
     titles = [doc.source.title] if doc.source.title else []
     titles += [doc.text[b.start:b.end] for b in doc.blocks[:6] if b.kind in ("heading", "paragraph")]
     for title in titles:
-        for regex in (_TITLE, _TITLE_AFTER):
-            m = regex.match(title.strip()) if title else None
+        for cue in rules.titles:
+            m = cue.regex.match(title.strip()) if title else None
             if m:
-                name = _clean(m.group("name"))
+                name = _clean(m.group("name"), rules)
                 if name:
-                    scores[name] += 3.0
+                    scores[name] += cue.weight
     return scores
 
 
-def controller_name(doc: Document) -> tuple[str, Sentence | None] | None:
+def controller_name(doc: Document, lex: Lexicon) -> tuple[str, Sentence | None] | None:
     """The best-supported controller name and the first sentence that names it."""
-    scores = _candidates(doc)
+    scores = _candidates(doc, compile_rules(lex.controller))
     if not scores:
         return None
     # "Acme" and "Acme Ltd" are one candidate: the legal name takes the short name's support
@@ -221,7 +225,7 @@ def contact_emails(doc: Document) -> Iterator[tuple[str, Sentence]]:
 
 def parties(doc: Document, lex: Lexicon) -> Iterator[Fact]:
     """Facts for the controller (kind "Controller") and each contact e-mail (kind "ContactPoint")."""
-    found = controller_name(doc)
+    found = controller_name(doc, lex)
     if found:
         name, sentence = found
         yield Fact("Controller", sentence, (("dpv:hasName", literal(name)),))

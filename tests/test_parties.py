@@ -136,3 +136,48 @@ def test_controller_alias_list_may_repeat_the_name(read_facts):
     facts = read_facts("This notice applies to data processed by Quill Lite (\u201cQuill Lite,\u201d \u201cwe,\u201d "
                        "\u201cus\u201d) through our app.")
     assert controllers(facts) == {"Quill Lite"}
+
+
+# ------------------------------------------------------------------ ontology/controller-cues.ttl
+
+def controller_cue_examples() -> dict[str, str]:
+    import pyoxigraph as ox
+
+    from conftest import REPO_ROOT
+    path = REPO_ROOT / "ontology" / "controller-cues.ttl"
+    example = "http://www.w3.org/2004/02/skos/core#example"
+    prefix = "https://w3id.org/policykg/ns#controller-"
+    return {t.subject.value.removeprefix(prefix): t.object.value
+            for t in ox.parse(path.read_bytes(), ox.RdfFormat.TURTLE) if t.predicate.value == example}
+
+
+def test_every_controller_cue_reads_acme_from_its_example():
+    from policykg.ingest.lexicon import load_lexicon
+    from policykg.ingest.parties import _clean, compile_rules
+    rules = compile_rules(load_lexicon().controller)
+    examples = controller_cue_examples()
+    for cue in rules.sentences + rules.titles:
+        assert cue.name in examples, f"controller-{cue.name} has no skos:example"
+        names = [_clean(m.group("name"), rules) for m in cue.regex.finditer(examples[cue.name])]
+        assert any(n and n.startswith("Acme") for n in names), f"controller-{cue.name}: {names}"
+    for cue in rules.headings:
+        assert cue.regex.search(examples[cue.name]), f"controller-{cue.name}"
+
+
+def test_controller_cues_keep_their_order_and_weights():
+    from policykg.ingest.lexicon import load_lexicon
+    cues = load_lexicon().controller
+    assert [c.name for c in cues.sentences[:2]] == ["company-refers-to", "opens-built-the"]
+    assert cues.sentences[0].weight == 8.0 and cues.sentences[0].hints
+    assert [c.name for c in cues.titles] == ["title-name-privacy", "title-privacy-of-name"]
+
+
+def test_an_unknown_slot_in_a_controller_cue_is_an_error():
+    import pytest
+
+    from policykg.ingest.parties import fill_slots
+    assert fill_slots(r"(?:x){0,3}{ALIAS}", {"alias": "we"}) == r"(?:x){0,3}we"
+    with pytest.raises(ValueError, match="NAMES"):
+        fill_slots(r"by {NAMES}", {})
+    with pytest.raises(ValueError, match="LOOP"):
+        fill_slots(r"{LOOP}", {"loop": "a{LOOP}"})
