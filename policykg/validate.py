@@ -245,8 +245,9 @@ class Closure:
             seen.add(term)
             for t in self.by_subject.get(term, ()):
                 predicate = str(t[1])
-                if view.everything or (predicate == RDF_TYPE and (all_types or str(t[2]) in view.classes)) \
-                        or predicate in view.names:
+                # rdfs:subClassOf always: sh:targetClass and sh:class follow it from a fact's class
+                if view.everything or predicate == SUBCLASS_OF or predicate in view.names \
+                        or (predicate == RDF_TYPE and (all_types or str(t[2]) in view.classes)):
                     out.append(t)
                     todo.append(str(t[2]))
         return out

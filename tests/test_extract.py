@@ -492,11 +492,9 @@ def test_legal_obligation_coordinated_after_a_legitimate_interest_is_a_basis(rea
 
 
 def test_the_gdpr_wording_of_legitimate_interests_describes_no_interest(read_facts):
-    def items(text):
-        return values(read_facts(text), "InformationStatement", "pk:about")
-    assert "pk:LegitimateInterests" not in items(
-        "We process data for our legitimate interests, provided they are not overridden by your rights.")
-    assert "pk:LegitimateInterests" in items("We process data for our legitimate interests in preventing fraud.")
+    assert "pk:LegitimateInterests" not in items(read_facts(
+        "We process data for our legitimate interests, provided they are not overridden by your rights."))
+    assert "pk:LegitimateInterests" in items(read_facts("We process data for our legitimate interests in preventing fraud."))
 
 
 def test_security_alerts_sent_to_users_are_not_a_security_measure(read_facts):

@@ -294,6 +294,23 @@ def test_user_core_shape_sees_the_predicates_it_names_and_nothing_else_is_needed
     assert {f.shape for f in report.policies[0].findings if f.profile == "contact"} == {"urn:company#DPOAddress"}
 
 
+def test_user_core_shape_targeting_a_superclass_reaches_its_subclasses(tmp_path):
+    store = tiny_store("""
+        <https://w3id.org/policykg/policy/tiny> a pk:PolicyDocument ; pk:states p:collection-1 .
+        p:collection-1 a pk:Collection ; pk:modality pk:Permitted .
+    """)
+    rules = tmp_path / "practices.ttl"
+    rules.write_text("""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        @prefix pk: <https://w3id.org/policykg/ns#> .
+        <urn:company#NoPractices> a sh:PropertyShape ; sh:targetClass pk:Practice ;
+            sh:path pk:modality ; sh:hasValue pk:Prohibited .
+    """)
+    report = validate_store(store, profile="gdpr", shapes=[rules])
+    assert [f.focus for f in report.policies[0].findings if f.profile == "practices"] == [
+        "https://w3id.org/policykg/policy/tiny#collection-1"]
+
+
 def test_user_sparql_shape_reads_the_whole_policy_graph(tmp_path):
     store = tiny_store("""
         <https://w3id.org/policykg/policy/tiny> a pk:PolicyDocument ; pk:text "We keep nothing." .
