@@ -480,6 +480,11 @@ def test_information_about_your_use_of_the_service_is_usage_data(read_facts):
     assert {"pd:ServiceConsumptionBehaviour", "pd:CurrentEmployment"} <= values(facts, "Collection", "dpv:hasPersonalData")
 
 
+def test_for_the_performance_of_a_contract_is_the_contract_basis(read_facts):
+    facts = read_facts("We use your address for the performance of a contract with the courier you chose.")
+    assert "eu-gdpr:A6-1-b" in values(facts, "LegalBasisStatement", "dpv:hasLegalBasis")
+
+
 def test_legal_obligation_inside_a_legitimate_interest_description_is_no_basis(read_facts):
     facts = read_facts("We rely on our legitimate interest in complying with our legal obligations abroad.")
     assert "eu-gdpr:A6-1-c" not in values(facts, "LegalBasisStatement", "dpv:hasLegalBasis")
