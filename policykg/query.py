@@ -12,13 +12,6 @@ Term = ox.NamedNode | ox.BlankNode | ox.Literal
 
 EVIDENCE_COLUMNS = ("sentence", "section")
 
-_EVIDENCE_QUERY = """
-PREFIX pk: <https://w3id.org/policykg/ns#>
-PREFIX oa: <http://www.w3.org/ns/oa#>
-SELECT ?fact ?sentence ?section WHERE {
-  GRAPH ?g { ?fact pk:evidence ?ev . ?ev oa:exact ?sentence . OPTIONAL { ?ev pk:section ?section } }
-}"""
-
 
 @dataclass
 class Results:
@@ -60,11 +53,13 @@ def run_local(store: ox.Store, query: CannedQuery, params: dict[str, str] | None
 
 
 def _evidence_local(store: ox.Store, facts: list[ox.NamedNode]) -> dict[str, tuple[str, str | None]]:
+    from policykg.store import fact_evidence
+
     found: dict[str, tuple[str, str | None]] = {}
     for fact in facts:
-        for s in store.query(_EVIDENCE_QUERY, substitutions={ox.Variable("fact"): fact}):
-            section = s["section"]
-            found.setdefault(fact.value, (s["sentence"].value, section.value if section is not None else None))
+        evidence = fact_evidence(store, fact)
+        if evidence is not None:
+            found[fact.value] = (evidence[0], evidence[2])
     return found
 
 

@@ -224,10 +224,17 @@ def run_remote(url: str, query: CannedQuery, params: dict[str, str] | None = Non
     return shape(results, query, evidence=evidence)
 
 
+# what policykg.store.fact_evidence reads from the embedded store, asked of an endpoint
+_EVIDENCE_QUERY = """
+PREFIX pk: <https://w3id.org/policykg/ns#>
+PREFIX oa: <http://www.w3.org/ns/oa#>
+SELECT ?fact ?sentence ?section WHERE {
+  GRAPH ?g { ?fact pk:evidence ?ev . ?ev oa:exact ?sentence . OPTIONAL { ?ev pk:section ?section } }
+}"""
+
+
 def _evidence_remote(url: str, facts: list[ox.NamedNode], credentials: Credentials | None,
                      timeout: float) -> dict[str, tuple[str, str | None]]:
-    from policykg.query import _EVIDENCE_QUERY   # the same lookup the embedded store runs
-
     found: dict[str, tuple[str, str | None]] = {}
     for start in range(0, len(facts), _EVIDENCE_CHUNK):
         chunk = facts[start:start + _EVIDENCE_CHUNK]

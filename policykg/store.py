@@ -34,3 +34,24 @@ def policy_graphs(store: ox.Store) -> list[str]:
     from policykg.ingest.graph import POLICY_BASE
 
     return sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode) and g.value.startswith(POLICY_BASE))
+
+
+_PK = "https://w3id.org/policykg/ns#"
+_OA = "http://www.w3.org/ns/oa#"
+
+
+def fact_evidence(store: ox.Store, fact: ox.NamedNode,
+                  graph: ox.NamedNode | None = None) -> tuple[str, int | None, str | None] | None:
+    """(sentence, source line, section) of the evidence a fact points at, in ``graph`` or any graph."""
+
+    def value(subject: ox.NamedNode | ox.BlankNode, predicate: str) -> ox.Term | None:
+        for q in store.quads_for_pattern(subject, ox.NamedNode(predicate), None, graph):
+            return q.object
+        return None
+
+    ev = value(fact, _PK + "evidence")
+    sentence = value(ev, _OA + "exact") if isinstance(ev, (ox.NamedNode, ox.BlankNode)) else None
+    if sentence is None:
+        return None
+    line, section = value(ev, _PK + "line"), value(ev, _PK + "section")
+    return sentence.value, int(line.value) if line is not None else None, section.value if section is not None else None

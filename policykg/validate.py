@@ -30,7 +30,7 @@ PROFILES = ("gdpr", "structure")
 Severity = Literal["violation", "warning", "info"]
 SEVERITY_RANK: dict[str, int] = {"info": 0, "warning": 1, "violation": 2}
 # policy IRI -> information item -> a fact that discloses it (None when the fact is a blank node)
-Disclosed = dict[str, dict[str, "ox.NamedNode | None"]]
+Disclosed = dict[str, dict[str, ox.NamedNode | None]]
 
 PK = "https://w3id.org/policykg/ns#"
 SH = "http://www.w3.org/ns/shacl#"
@@ -553,30 +553,17 @@ def _severity(iri: str) -> Severity:
     return name if name in SEVERITY_RANK else "violation"  # type: ignore[return-value]
 
 
-_OA = "http://www.w3.org/ns/oa#"
-
-
 def _evidence(store: ox.Store, policy: str, fact) -> Evidence | None:
     """The sentence (and its source line and section) a fact was read from, looked up in the store."""
+    from policykg.store import fact_evidence
+
     if fact is None:
         return None
     iri = fact.value if isinstance(fact, ox.NamedNode) else str(fact)
     if not iri.startswith(("http://", "https://", "urn:")):
         return None
-    graph = ox.NamedNode(policy)
-
-    def value(subject: ox.NamedNode | ox.BlankNode, predicate: str) -> ox.Term | None:
-        for q in store.quads_for_pattern(subject, ox.NamedNode(predicate), None, graph):
-            return q.object
-        return None
-
-    ev = value(ox.NamedNode(iri), PK + "evidence")
-    sentence = value(ev, _OA + "exact") if isinstance(ev, (ox.NamedNode, ox.BlankNode)) else None
-    if sentence is None:
-        return None
-    line, section = value(ev, PK + "line"), value(ev, PK + "section")
-    return Evidence(sentence.value, int(line.value) if line is not None else None,
-                    section.value if section is not None else None)
+    found = fact_evidence(store, ox.NamedNode(iri), ox.NamedNode(policy))
+    return Evidence(*found) if found is not None else None
 
 
 def _source_file(store: ox.Store, policy: str) -> str | None:
