@@ -534,17 +534,16 @@ def consent_by_use(doc: Document, r: Reader) -> Iterator[Fact]:
 
 
 def information_items(doc: Document, r: Reader) -> Iterator[Fact]:
-    """GDPR Art. 13/14 items that no practice carries: DPO, legitimate interests, source, mandatory, ADM, contact.
+    """GDPR Art. 13/14 items said by the cues that pk:informs of them (ontology/cues.ttl).
 
-    Also the legal basis where a policy gives consent as the ground of processing without naming an
-    Art. 6 basis ("by using the app you consent to the processing of your data"): the item is
-    disclosed, but no LegalBasisStatement is made, so the legal-bases question is not answered with it.
+    These are the items no practice carries (DPO, legitimate interests, source, mandatory provision,
+    automated decisions, contact details) and partial statements of the others. One of them is the legal
+    basis where a policy gives consent as the ground of processing without naming an Art. 6 basis ("by
+    using the app you consent to the processing of your data"): the item is disclosed, but no
+    LegalBasisStatement is made, so the legal-bases question is not answered with it.
     """
-    cues = (("dpo", "DPOContact"), ("legitimate-interests", "LegitimateInterests"), ("data-source", "DataSource"),
-            ("mandatory", "MandatoryDisclosure"), ("adm", "AutomatedDecisionMaking"), ("contact", "ControllerContact"),
-            ("consent-basis", "LegalBasis"))
     for s in doc.sentences:
-        for cue, item in cues:
+        for cue, item in r.lex.informs:
             if r.says(cue, s.text):
                 yield Fact("InformationStatement", s, (("pk:about", pk(item)),))
 

@@ -216,6 +216,7 @@ class Lexicon:
     labels: dict[str, str]
     broader: dict[str, tuple[str, ...]]
     controller: ControllerCues
+    informs: tuple[tuple[str, str], ...] = ()   # (cue, item local name): cues that give a GDPR information item
 
     def cue(self, name: str) -> CuePattern:
         try:
@@ -261,6 +262,7 @@ def load_lexicon() -> Lexicon:
     controller_kinds: dict[str, str] = {}
     weights: dict[str, str] = {}
     orders: dict[str, str] = {}
+    informs: dict[str, list[str]] = {}
     for quad in ontology_quads():
         s, p, o = quad.subject.value, quad.predicate.value, quad.object
         if p == SKOS + "inScheme":
@@ -283,6 +285,8 @@ def load_lexicon() -> Lexicon:
             orders[s] = o.value
         elif p == PK + "hint":
             hints.setdefault(s, []).append(o.value.lower())
+        elif p == PK + "informs":
+            informs.setdefault(s, []).append(o.value.removeprefix(PK))
     for iri in cue_iris:
         cue_patterns[iri.removeprefix(PK + "cue-")] = patterns.pop(iri, [])
     controller = _controller_cues(controller_kinds, {i: patterns.pop(i, []) for i in controller_kinds}, hints,
@@ -302,4 +306,6 @@ def load_lexicon() -> Lexicon:
         schemes[name] = ConceptMatcher(labels, regexes)
     cues = {name: CuePattern("|".join(f"(?:{p})" for p in pats)) for name, pats in cue_patterns.items() if pats}
     cue_hints = {iri.removeprefix(PK + "cue-"): tuple(h) for iri, h in hints.items() if iri in cue_iris}
-    return Lexicon(schemes, cues, cue_hints, pref, {k: tuple(v) for k, v in broader.items()}, controller)
+    cue_items = tuple(sorted((iri.removeprefix(PK + "cue-"), item) for iri, items in informs.items()
+                             if iri in cue_iris for item in items))
+    return Lexicon(schemes, cues, cue_hints, pref, {k: tuple(v) for k, v in broader.items()}, controller, cue_items)

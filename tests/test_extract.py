@@ -409,6 +409,42 @@ def test_consent_to_the_processing_discloses_the_legal_basis_but_names_no_art_6_
     assert not [f for f in facts if f.kind == "LegalBasisStatement"]
 
 
+def test_sharing_with_your_consent_gives_consent_as_the_ground(read_facts):
+    facts = read_facts("We pass your address to the courier only with your consent.")
+    assert "pk:LegalBasis" in items(facts)
+
+
+def test_sharing_never_done_without_consent_names_no_ground(read_facts):
+    facts = read_facts("We never pass your address to anyone without your consent.")
+    assert "pk:LegalBasis" not in items(facts)
+
+
+def test_an_unsubscribe_link_partly_tells_of_objecting_to_marketing_and_withdrawing_consent(read_facts):
+    facts = read_facts("Every newsletter has an unsubscribe link at the bottom.")
+    assert {"pk:RightToObject", "pk:RightToWithdrawConsent"} <= items(facts)
+    assert not [f for f in facts if f.kind == "RightStatement"]   # not the general right of Art. 21
+
+
+def test_choosing_not_to_receive_promotional_emails_partly_tells_of_the_right_to_object(read_facts):
+    facts = read_facts("You may choose not to receive promotional e-mails from the club.")
+    assert "pk:RightToObject" in items(facts)
+
+
+def test_data_kept_only_on_the_users_device_is_a_statement_on_retention(read_facts):
+    facts = read_facts("The notes you write are data that stays only on your device and never reaches us.")
+    assert "pk:RetentionPeriod" in items(facts)
+
+
+def test_cookies_stored_on_your_device_say_nothing_on_retention(read_facts):
+    facts = read_facts("A cookie is a small piece of data that is stored on your computer or mobile device.")
+    assert "pk:RetentionPeriod" not in items(facts)
+
+
+def test_a_contact_page_address_is_a_way_to_contact_the_company(read_facts):
+    facts = read_facts("You can reach the studio by visiting this page on our website: https://studio.example/help")
+    assert "pk:ControllerContact" in items(facts)
+
+
 # ------------------------------------------------------------------ cross-border transfers
 
 TRANSFER = "Your personal data may be transferred to the United States."

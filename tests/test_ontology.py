@@ -146,3 +146,14 @@ def test_cues_used_by_the_rules_are_declared():
     used = set(re.findall(r"\b(?:says|lead_says|heading_says|about|cue)\(\s*[\"']([a-z][\w-]*)[\"']", text))
     missing = sorted(c for c in used if f"cue-{c}" not in declared_pk_terms())
     assert missing == [], "ingest/extract.py asks for cues that ontology/cues.ttl does not declare"
+
+
+def test_cues_that_inform_of_an_item_name_a_declared_item():
+    from policykg.ingest.lexicon import load_lexicon
+
+    lexicon = load_lexicon()
+    items = set(re.findall(r"^pk:(\w+) a pk:InformationItem\b", (REPO_ROOT / "ontology" / "gdpr-items.ttl")
+                           .read_text(encoding="utf-8"), re.M))
+    assert lexicon.informs, "no cue in ontology/cues.ttl says pk:informs"
+    wrong = sorted((cue, item) for cue, item in lexicon.informs if item not in items or cue not in lexicon.cues)
+    assert wrong == [], "a pk:informs names no information item of gdpr-items.ttl, or its cue has no pattern"
