@@ -144,6 +144,18 @@ def test_data_you_provide_that_we_then_share_is_a_disclosure(read_facts):
     assert third_party in values(facts, "Disclosure", "dpv:hasRecipient")
 
 
+def test_anyone_who_uses_the_service_is_no_recipient(read_facts):
+    facts = read_facts("This page tells visitors about the collection, use, and disclosure of Personal Information "
+                       "if anyone decided to use the Service.", kind="Disclosure")
+    assert not facts
+
+
+def test_posts_visible_to_anyone_go_to_the_public(read_facts):
+    public = concept_for("recipient", "the public")
+    facts = read_facts("Reviews you post are shared with anyone who visits the site.", kind="Disclosure")
+    assert public in values(facts, "Disclosure", "dpv:hasRecipient")
+
+
 # ------------------------------------------------------------------ retention
 
 def test_retention_for_13_months_is_a_period_of_p13m(read_facts):
@@ -469,6 +481,11 @@ def test_a_transfer_to_places_with_different_data_protection_laws_is_a_cross_bor
 
 def test_a_transfer_outside_europe_is_a_cross_border_transfer(read_facts):
     assert read_facts("Order details will be transferred outside of Europe.", kind="CrossBorderTransfer")
+
+
+def test_data_stored_within_the_european_union_is_no_cross_border_transfer(read_facts):
+    assert not read_facts("The Data shall be stored on servers located within the European Union.",
+                          kind="CrossBorderTransfer")
 
 
 def test_a_company_based_in_a_country_is_no_cross_border_transfer(read_facts):
