@@ -20,7 +20,7 @@ from policykg.ingest.lexicon import ControllerCues, Lexicon, NamingCue
 from policykg.ingest.structure import Document, Sentence
 
 _UPPER = "A-Z0-9\u00c0-\u00de\u0100-\u024f"
-_WORD = rf"(?:[{_UPPER}][\w'’!+.-]*|&|of|and|de|du|la|le|der|und|for|the|by|[a-z]+[A-Z][\w]*)"
+_WORD = rf"(?:[{_UPPER}][\w'’!+./-]*|&|of|and|de|du|la|le|der|und|for|the|by|[a-z]+[A-Z][\w]*)"
 _SUFFIX = (r"(?i:,?\s+(?:Inc|LLC|L\.L\.C|Ltd|Limited|Corp|Corporation|Co|Company|GmbH|AG|S\.?A|S\.?L|S\.?p\.?A|SAS|SARL|"
            r"B\.?V|N\.?V|Pty\.?\s+Ltd|Pty|PLC|plc|LLP|LP|AB|Oy|AS|ApS|K\.?K|Pte\.?\s+Ltd|Pvt\.?\s+Ltd|Private Limited|"
            r"FZE|FZ-LLC|srl|S\.r\.l|Ltda|Holdings|Group)\.?)")
@@ -28,7 +28,7 @@ _SUFFIX = (r"(?i:,?\s+(?:Inc|LLC|L\.L\.C|Ltd|Limited|Corp|Corporation|Co|Company
 # lower-case word that a capitalised legal suffix follows ("ppy Pty Ltd")
 _CASED_SUFFIX = r"(?:Inc|LLC|Ltd|Limited|Corp|Corporation|GmbH|AG|SA|S\.A|BV|B\.V|NV|PLC|plc|LLP|Pty|Pte|Pvt|AB|Oy|AS|ApS|SAS|SARL|srl|Srl)\b"
 _FIRST = rf"(?:[{_UPPER}][\w'’!+.&-]*|[a-z]{{1,2}}[A-Z][\w'’!+.&-]*|[a-z][\w-]*(?=,?\s+{_CASED_SUFFIX}))"
-NAME = rf"(?P<name>(?<![\w.$]){_FIRST}(?:\s+{_WORD}){{0,6}}?{_SUFFIX}?)"
+NAME = rf"(?P<name>(?<![\w.$]){_FIRST}(?:\s+{_WORD}){{0,7}}?{_SUFFIX}?)"
 # where nothing follows the name in a pattern, it must end where a name ends (so "Acme Ltd" beats "Acme")
 NAME_END = NAME + r"(?=\s*[,.;:()\[\]\"“”]|\s*$|\s+(?:is|are|and|a|an|which|who|with|located|registered|having|has|in|at|on|to|for)\b)"
 

@@ -53,6 +53,30 @@ def test_controller_as_subject_after_an_opening_connective(read_facts):
     assert controllers(facts) == {"Brightloop"}
 
 
+def test_a_trading_name_belongs_to_the_legal_name_in_the_title(read_facts):
+    facts = read_facts("Dots & Stripes Ltd. T/A Ruby Lane Privacy Policy\n\nThis policy covers our shop.")
+    assert controllers(facts) == {"Dots & Stripes Ltd. T/A Ruby Lane"}
+
+
+def test_a_service_the_reader_may_read_about_is_no_controller(read_facts):
+    facts = read_facts("We use Shopwise to run our store; you can read more about how Shopwise uses your data here.")
+    assert controllers(facts) == set()
+
+
+def test_a_thing_that_is_a_process_is_no_controller(read_facts):
+    facts = read_facts("Hashing is a technology process that scrambles e-mail addresses.")
+    assert controllers(facts) == set()
+
+
+def test_a_company_that_is_a_studio_is_the_controller(read_facts):
+    assert controllers(read_facts("Brightloop is a small games studio in Leeds.")) == {"Brightloop"}
+
+
+def test_controller_that_processes_your_personal_data(read_facts):
+    facts = read_facts("iSolution processes your personal data for this website to help you know iSolution.")
+    assert controllers(facts) == {"iSolution"}
+
+
 def test_controller_from_person_who_built_the_app(read_facts):
     assert controllers(read_facts("Jane Doe built the Sunny Notes app as a free app.")) == {"Jane Doe"}
 
