@@ -77,6 +77,11 @@ def test_controller_that_processes_your_personal_data(read_facts):
     assert controllers(facts) == {"iSolution"}
 
 
+def test_controller_whose_official_website_this_is(read_facts):
+    facts = read_facts("This is the official website for Netshop Web Services, a company selling hosting.")
+    assert controllers(facts) == {"Netshop Web Services"}
+
+
 def test_controller_from_person_who_built_the_app(read_facts):
     assert controllers(read_facts("Jane Doe built the Sunny Notes app as a free app.")) == {"Jane Doe"}
 
