@@ -82,6 +82,11 @@ def test_controller_whose_official_website_this_is(read_facts):
     assert controllers(facts) == {"Netshop Web Services"}
 
 
+def test_an_apps_name_in_the_title_is_no_controller(read_facts):
+    assert controllers(read_facts("Sunny Notes App Privacy Policy\n\nWe do not collect data.")) == set()
+    assert controllers(read_facts("Privacy Policy for Sunny Notes App\n\nWe do not collect data.")) == set()
+
+
 def test_controller_from_person_who_built_the_app(read_facts):
     assert controllers(read_facts("Jane Doe built the Sunny Notes app as a free app.")) == {"Jane Doe"}
 
