@@ -246,6 +246,26 @@ def test_an_exported_file_of_your_data_is_the_right_to_portability(read_facts):
     assert concept_for("right", "data portability") in rights_in(facts)
 
 
+def test_data_that_can_be_accessed_through_your_portal_is_the_right_of_access(read_facts):
+    facts = read_facts("Any information you provide may be accessed via our Customer Portal at any time.",
+                       kind="RightStatement")
+    assert "eu-gdpr:A15" in values(facts, "RightStatement", "pk:right")
+
+
+def test_data_that_can_be_viewed_modified_or_deleted_in_your_account_gives_three_rights(read_facts):
+    facts = read_facts("Your details can be viewed, modified or deleted using your account settings.",
+                       kind="RightStatement")
+    assert {"eu-gdpr:A15", "eu-gdpr:A16", "eu-gdpr:A17"} <= values(facts, "RightStatement", "pk:right")
+
+
+def test_a_file_of_the_data_we_hold_about_you_is_the_right_of_access_and_erasing_it_is_not(read_facts):
+    facts = read_facts("You can request to receive an exported file of the personal data we hold about you.",
+                       kind="RightStatement")
+    assert "eu-gdpr:A15" in values(facts, "RightStatement", "pk:right")
+    facts = read_facts("You can also request that we erase any personal data we hold about you.", kind="RightStatement")
+    assert values(facts, "RightStatement", "pk:right") == {"eu-gdpr:A17"}
+
+
 def test_items_under_a_data_requests_heading_are_rights(read_facts):
     facts = read_facts("# Data requests\n\nWrite to our support team to:\n\n- Request correction or deletion\n",
                        name="policy.md")
