@@ -266,6 +266,12 @@ def test_a_file_of_the_data_we_hold_about_you_is_the_right_of_access_and_erasing
     assert values(facts, "RightStatement", "pk:right") == {"eu-gdpr:A17"}
 
 
+def test_you_can_have_inaccuracies_corrected_is_the_right_to_rectification(read_facts):
+    facts = read_facts("You can have factual inaccuracies in this information corrected by contacting us.",
+                       kind="RightStatement")
+    assert "eu-gdpr:A16" in values(facts, "RightStatement", "pk:right")
+
+
 def test_items_under_a_data_requests_heading_are_rights(read_facts):
     facts = read_facts("# Data requests\n\nWrite to our support team to:\n\n- Request correction or deletion\n",
                        name="policy.md")
