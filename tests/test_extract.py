@@ -431,6 +431,21 @@ def test_a_refusal_to_provide_data_discloses_whether_it_is_mandatory(read_facts)
     assert "pk:MandatoryDisclosure" in items(facts)
 
 
+def test_data_required_to_sign_up_discloses_whether_it_is_mandatory(read_facts):
+    facts = read_facts("A valid phone number is required to sign up for a locker.")
+    assert "pk:MandatoryDisclosure" in items(facts)
+
+
+def test_what_you_must_provide_to_register_discloses_whether_it_is_mandatory(read_facts):
+    facts = read_facts("To register for the league, you must provide your date of birth.")
+    assert "pk:MandatoryDisclosure" in items(facts)
+
+
+def test_processing_necessary_to_perform_the_contract_says_nothing_on_mandatory_provision(read_facts):
+    facts = read_facts("This processing is necessary to perform the contract between you and us.")
+    assert "pk:MandatoryDisclosure" not in items(facts)
+
+
 def test_preferring_not_to_share_with_partners_is_an_opt_out_not_mandatory_provision(read_facts):
     facts = read_facts("If you prefer not to share your details with our sponsors, switch it off in Settings.")
     assert "pk:MandatoryDisclosure" not in items(facts)
