@@ -467,6 +467,16 @@ def test_sharing_with_your_consent_gives_consent_as_the_ground(read_facts):
     assert "pk:LegalBasis" in items(facts)
 
 
+def test_asking_for_consent_to_use_data_gives_consent_as_the_ground(read_facts):
+    facts = read_facts("In some cases we may ask for your consent to use your location.")
+    assert "pk:LegalBasis" in items(facts)
+
+
+def test_asking_for_consent_to_a_change_of_the_policy_names_no_ground(read_facts):
+    facts = read_facts("Depending on the change, we may seek your consent to the change by email.")
+    assert "pk:LegalBasis" not in items(facts)
+
+
 def test_sharing_never_done_without_consent_names_no_ground(read_facts):
     facts = read_facts("We never pass your address to anyone without your consent.")
     assert "pk:LegalBasis" not in items(facts)
