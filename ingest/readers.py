@@ -198,7 +198,7 @@ def _split_front_matter(text: str) -> tuple[str, str | None, str | None]:
 def _read_html(path: Path, html: str, digest: str, repairs: list[str]) -> Source:
     import trafilatura
 
-    text = trafilatura.extract(html, output_format="markdown", include_tables=True, include_links=False,
+    text = trafilatura.extract(html, output_format="markdown", include_tables=True, include_links=True,
                                include_images=False, include_comments=False, include_formatting=True,
                                favor_recall=True, deduplicate=False)
     if not text or len(text) < 200:

@@ -56,7 +56,9 @@ class Document:
 # ------------------------------------------------------------------ inline markup
 
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-_LINK = re.compile(r"\[([^\]]*)\]\((?:[^()\s]|\([^)]*\))*(?:\s+\"[^\"]*\")?\)")
+_LINK = re.compile(r"\[([^\]]*)\]\(((?:[^()\s]|\([^)]*\))*)(?:\s+\"[^\"]*\")?\)")
+# a link to a contact page or form is a way to reach the company: its address stays in the text
+_CONTACT_URL = re.compile(r"^(?:https?://|www\.)\S*contact", re.I)
 _MAILTO = re.compile(r"\[([^\]]*)\]\(mailto:([^)\s?]+)(?:\?[^)]*)?\)")
 _REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
 _AUTOLINK = re.compile(r"<((?:https?|mailto):[^>\s]+)>")
@@ -74,8 +76,11 @@ def strip_inline(line: str) -> tuple[str, int]:
 
     def _link(m: re.Match[str]) -> str:
         nonlocal link_chars
-        link_chars += len(m.group(1))
-        return m.group(1)
+        text = m.group(1)
+        if m.lastindex and m.lastindex >= 2 and _CONTACT_URL.match(m.group(2)) and m.group(2) not in text:
+            text = f"{text} ({m.group(2)})"
+        link_chars += len(text)
+        return text
 
     def _mailto(m: re.Match[str]) -> str:
         nonlocal link_chars

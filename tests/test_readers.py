@@ -127,6 +127,13 @@ def test_html_headings_become_markdown_headings(write_policy):
                for line in source.text.splitlines())
 
 
+def test_html_mailto_link_keeps_the_address_its_words_hide(write_policy):
+    page = PAGE.replace("<h2>Retention</h2>", "<p>Questions? <a href=\"mailto:privacy@tiny.example\">Write to our "
+                        "privacy team</a> any time.</p>\n<h2>Retention</h2>")
+    source = read_source(write_policy(page, name="tiny-shop.html"))
+    assert "privacy@tiny.example" in source.text
+
+
 # ------------------------------------------------------------------ PDF
 
 def make_pdf(path: Path, blocks: list[tuple[str, str]]) -> Path:

@@ -6,6 +6,7 @@ import pytest
 
 from conftest import EXAMPLES
 from policykg.ingest.pipeline import find_files, read_document
+from policykg.ingest.structure import strip_inline
 
 MARKDOWN = """Tiny App Privacy
 ================
@@ -101,6 +102,11 @@ def test_links_are_reduced_to_their_text(md_doc):
 
 def test_mailto_link_keeps_the_address(md_doc):
     assert "contact us (privacy@tiny.example)" in md_doc.text
+
+
+def test_a_link_to_a_contact_page_keeps_its_address():
+    text, _ = strip_inline("Please write to [Customer Care](https://shop.example/help/contact-us) with questions.")
+    assert text == "Please write to Customer Care (https://shop.example/help/contact-us) with questions."
 
 
 def test_plain_text_short_line_before_a_blank_line_is_a_heading(txt_doc):
