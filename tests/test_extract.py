@@ -539,6 +539,16 @@ def test_data_stored_within_the_european_union_is_no_cross_border_transfer(read_
                           kind="CrossBorderTransfer")
 
 
+def test_a_transfer_to_jurisdictions_is_a_cross_border_transfer(read_facts):
+    assert read_facts("We may transfer your personal information to, or access it in, jurisdictions where our "
+                      "suppliers work.", kind="CrossBorderTransfer")
+
+
+def test_places_that_may_not_provide_equivalent_protection_are_a_cross_border_transfer(read_facts):
+    assert read_facts("Your data may be processed in places that may not provide equivalent levels of data protection.",
+                      kind="CrossBorderTransfer")
+
+
 def test_a_company_based_in_a_country_is_no_cross_border_transfer(read_facts):
     assert not read_facts("We are a small studio based in the United States.", kind="CrossBorderTransfer")
 
