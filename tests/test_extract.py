@@ -462,6 +462,11 @@ def test_consent_to_the_processing_discloses_the_legal_basis_but_names_no_art_6_
     assert not [f for f in facts if f.kind == "LegalBasisStatement"]
 
 
+def test_a_privacy_officers_mailbox_is_a_dpo_contact(read_facts):
+    facts = read_facts("To remove your data, write to privacyofficer@tinyapps.example.")
+    assert "pk:DPOContact" in items(facts)
+
+
 def test_sharing_with_your_consent_gives_consent_as_the_ground(read_facts):
     facts = read_facts("We pass your address to the courier only with your consent.")
     assert "pk:LegalBasis" in items(facts)
