@@ -156,6 +156,23 @@ def test_posts_visible_to_anyone_go_to_the_public(read_facts):
     assert public in values(facts, "Disclosure", "dpv:hasRecipient")
 
 
+# ------------------------------------------------------------------ purposes
+
+def purposes(facts) -> set[str]:
+    return values(facts, "Use", "dpv:hasPurpose")
+
+
+def test_entering_into_and_or_performing_a_contract_are_two_purposes(read_facts):
+    facts = read_facts("We process enquiries with a view to entering into and/or performing a contract with you.")
+    assert {"dpv:EstablishContractualAgreement", "dpv:FulfilmentOfContractualObligation"} <= purposes(facts)
+
+
+def test_legal_accounting_or_reporting_requirements_are_legal_compliance_not_record_keeping(read_facts):
+    facts = read_facts("We use your data to satisfy any legal, accounting, or reporting requirements.")
+    assert "dpv:LegalCompliance" in purposes(facts)
+    assert "dpv:RecordManagement" not in purposes(facts)
+
+
 # ------------------------------------------------------------------ retention
 
 def test_retention_for_13_months_is_a_period_of_p13m(read_facts):
