@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from policykg.ingest.lexicon import PK, Lexicon, Match, Words, tokenise
-from policykg.ingest.structure import Document, Sentence
+from policykg.ingest.structure import Block, Document, Sentence
 
 DPV = "https://w3id.org/dpv#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -126,7 +126,19 @@ class Reader:
             clause = re.sub(r"\b(?:not only|no matter|no longer|whether or not|if not)\b", "", clause, flags=re.I)
             if re.search(r"\bif you (?:do not|don't)\b", clause, re.I):
                 return False
-        return bool(self.lex.cue("negation").search(clause))
+        negations = list(self.lex.cue("negation").finditer(clause))
+        if not negations:
+            return False
+        # "complaints that we cannot resolve may be referred to ...": a negation inside a relative clause
+        # stays there once the main clause's own verb follows it
+        last = negations[-1]
+        if _RELATIVE_BEFORE.search(clause, 0, last.start()) and _MAIN_VERB_AFTER.match(clause, last.end()):
+            return False
+        return True
+
+
+_RELATIVE_BEFORE = re.compile(r"\b(?:that|which|who|whom)\s+(?:[\w'’-]+\s+){0,4}$", re.I)
+_MAIN_VERB_AFTER = re.compile(r"\s+(?:[\w'’-]+,?\s+){1,4}?(?:may|can|will|should|must|might|could|shall|would)\s+(?:also\s+)?(?:be|have|lodge|contact|refer|escalate|complain|file|take|raise|submit|bring)\b", re.I)
 
 
 def literal(value: str | int, datatype: str | None = None) -> ox.Literal:
@@ -168,9 +180,33 @@ def collection(doc: Document, r: Reader) -> Iterator[Fact]:
 _PURPOSE_SPLIT = re.compile(r"\b(?:to|for|in order to|so that|so we can|help(?:s)? us|allow(?:s)? us|enable(?:s)? us|purposes? of|such as|including|like)\b", re.I)
 
 
+def _headings_over_data_labels(doc: Document, r: Reader) -> set[Block]:
+    """Headings a "Personal Data: ..." line follows, with at most two headings between (a purpose, then its
+    service): the layout of policy generators that list each purpose as a heading, not a sentence."""
+    found: set[Block] = set()
+    blocks = doc.blocks
+    for i, block in enumerate(blocks):
+        if block.kind == "heading":
+            continue
+        if not r.says("data-label", doc.text[block.start:block.end]):
+            continue
+        j = i - 1
+        while j >= 0 and i - j <= 3 and blocks[j].kind == "heading":
+            found.add(blocks[j])
+            j -= 1
+    return found
+
+
 def use(doc: Document, r: Reader) -> Iterator[Fact]:
+    purpose_headings = _headings_over_data_labels(doc, r)
     for s in doc.sentences:
-        if s.block.kind == "heading" or r.defines(s):
+        if s.block.kind == "heading":
+            if s.block in purpose_headings:
+                for concept, negated in _concepts_in(r, "purpose", s):
+                    if not negated:
+                        yield Fact("Use", s, (("dpv:hasPurpose", iri(concept)), ("pk:modality", PERMITTED)))
+            continue
+        if r.defines(s):
             continue
         in_list = s.block.kind in ("item", "row") and (r.lead_says("use", s) or r.heading_says("use-heading", s))
         verb = r.says("use", s.text)

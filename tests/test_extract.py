@@ -162,6 +162,17 @@ def purposes(facts) -> set[str]:
     return values(facts, "Use", "dpv:hasPurpose")
 
 
+def test_a_heading_over_a_services_personal_data_line_is_a_purpose(read_facts):
+    facts = read_facts("## Analytics\n\n## Trackly Stats\n\nPersonal Data: Usage Data; Trackers\n\n"
+                       "## Contact information\n\nOwner contact email: hello@shop.example\n", name="policy.md")
+    assert purposes(facts) == {"dpv:ServiceUsageAnalytics"}
+
+
+def test_a_heading_with_no_personal_data_line_under_it_is_no_purpose(read_facts):
+    facts = read_facts("## Analytics\n\nWe keep our numbers to ourselves.\n", name="policy.md")
+    assert purposes(facts) == set()
+
+
 def test_entering_into_and_or_performing_a_contract_are_two_purposes(read_facts):
     facts = read_facts("We process enquiries with a view to entering into and/or performing a contract with you.")
     assert {"dpv:EstablishContractualAgreement", "dpv:FulfilmentOfContractualObligation"} <= purposes(facts)
@@ -332,6 +343,16 @@ def test_a_user_right_beside_a_right_the_company_reserves_is_kept(read_facts):
 def test_complaints_referred_to_a_data_protection_authority_are_the_right_to_lodge_one(read_facts):
     facts = read_facts("Unresolved complaints may be referred to the data protection authority.")
     assert concept_for("right", "lodge a complaint") in rights_in(facts)
+
+
+def test_a_negation_inside_a_relative_clause_does_not_negate_the_right_that_follows(read_facts):
+    facts = read_facts("Complaints that we cannot resolve may be referred to the data protection authority.")
+    assert concept_for("right", "lodge a complaint") in rights_in(facts)
+
+
+def test_a_negated_main_clause_after_a_relative_clause_stays_negated(read_facts):
+    facts = read_facts("Data which we do not need will not be shared with advertisers.", kind="Disclosure")
+    assert values(facts, "Disclosure", "pk:modality") == {"pk:Prohibited"}
 
 
 def test_opting_out_of_the_sharing_of_your_personal_information_is_the_right_to_object(read_facts):
