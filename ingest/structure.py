@@ -58,7 +58,7 @@ class Document:
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _LINK = re.compile(r"\[([^\]]*)\]\(((?:[^()\s]|\([^)]*\))*)(?:\s+\"[^\"]*\")?\)")
 # a link to a contact page or form is a way to reach the company: its address stays in the text
-_CONTACT_URL = re.compile(r"^(?:https?://|www\.)\S*contact", re.I)
+_CONTACT_URL = re.compile(r"^(?:https?://|www\.)[^/\s]+/\S*contact", re.I)   # in the path, not the host
 _MAILTO = re.compile(r"\[([^\]]*)\]\(mailto:([^)\s?]+)(?:\?[^)]*)?\)")
 _REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
 _AUTOLINK = re.compile(r"<((?:https?|mailto):[^>\s]+)>")

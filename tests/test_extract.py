@@ -515,6 +515,11 @@ def test_asking_for_consent_to_use_data_gives_consent_as_the_ground(read_facts):
     assert "pk:LegalBasis" in items(facts)
 
 
+def test_asking_for_consent_before_profiling_gives_consent_as_the_ground(read_facts):
+    facts = read_facts("We now ask your consent before we profile your listening history.")
+    assert "pk:LegalBasis" in items(facts)
+
+
 def test_asking_for_consent_to_a_change_of_the_policy_names_no_ground(read_facts):
     facts = read_facts("Depending on the change, we may seek your consent to the change by email.")
     assert "pk:LegalBasis" not in items(facts)

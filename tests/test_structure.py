@@ -109,6 +109,11 @@ def test_a_link_to_a_contact_page_keeps_its_address():
     assert text == "Please write to Customer Care (https://shop.example/help/contact-us) with questions."
 
 
+def test_a_company_whose_domain_says_contact_is_no_contact_page():
+    text, _ = strip_inline("Read [our blog](https://www.fullcontact.example/blog/).")
+    assert text == "Read our blog."
+
+
 def test_plain_text_short_line_before_a_blank_line_is_a_heading(txt_doc):
     assert block_with(txt_doc, "heading", "Who we are")
     paragraph = block_with(txt_doc, "paragraph", "Tiny App Ltd runs this app. We are based in Leeds.")
