@@ -144,6 +144,20 @@ def test_data_you_provide_that_we_then_share_is_a_disclosure(read_facts):
     assert third_party in values(facts, "Disclosure", "dpv:hasRecipient")
 
 
+@pytest.mark.parametrize("text", [
+    "The app may contain links to third-party websites or services.",
+    "We may provide links to third party sites that we do not control.",
+])
+def test_links_to_third_party_sites_are_no_disclosure(read_facts, text):
+    assert not read_facts(text, kind="Disclosure")
+
+
+def test_sentences_under_a_third_party_links_heading_are_no_disclosure(read_facts):
+    facts = read_facts("## Third-Party Links\n\nSome pages point to partner and third-party sites.\n", name="p.md",
+                       kind="Disclosure")
+    assert not facts
+
+
 def test_anyone_who_uses_the_service_is_no_recipient(read_facts):
     facts = read_facts("This page tells visitors about the collection, use, and disclosure of Personal Information "
                        "if anyone decided to use the Service.", kind="Disclosure")
