@@ -87,6 +87,15 @@ def test_an_apps_name_in_the_title_is_no_controller(read_facts):
     assert controllers(read_facts("Privacy Policy for Sunny Notes App\n\nWe do not collect data.")) == set()
 
 
+def test_controller_with_a_lower_case_short_name(read_facts):
+    facts = read_facts("zeno LLC (\u201czeno\u201d) has designed a home network system and its app.")
+    assert controllers(facts) == {"zeno LLC"}
+
+
+def test_script_code_with_a_quoted_argument_is_no_controller(read_facts):
+    assert controllers(read_facts("jQuery.cookie('consent', 'yes'); jQuery.cookie('seen', 'no');")) == set()
+
+
 def test_controller_from_person_who_built_the_app(read_facts):
     assert controllers(read_facts("Jane Doe built the Sunny Notes app as a free app.")) == {"Jane Doe"}
 
