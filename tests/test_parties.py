@@ -96,6 +96,12 @@ def test_script_code_with_a_quoted_argument_is_no_controller(read_facts):
     assert controllers(read_facts("jQuery.cookie('consent', 'yes'); jQuery.cookie('seen', 'no');")) == set()
 
 
+def test_a_region_with_its_abbreviation_is_no_controller(read_facts):
+    facts = read_facts("For people in the European Economic Area (\u201cEEA\u201d), Tinygen Inc. relies on consent. "
+                       "Tinygen Inc. (\u201cwe\u201d) runs this site.")
+    assert controllers(facts) == {"Tinygen Inc."}
+
+
 def test_controller_from_person_who_built_the_app(read_facts):
     assert controllers(read_facts("Jane Doe built the Sunny Notes app as a free app.")) == {"Jane Doe"}
 
