@@ -206,15 +206,20 @@ def controller_name(doc: Document, lex: Lexicon) -> tuple[str, Sentence | None] 
     return best, evidence
 
 
-EMAIL = re.compile(r"(?<![\w.+-])([A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24})(?![\w-])")
-_NOT_CONTACT = re.compile(r"^(?:your|you|user|name|email|example|someone|john|jane)@|@(?:example\.(?:com|org|net)|domain\.com|email\.com|yourdomain)", re.I)
+# an address inside percent-encoded markup ("mailto%3aprivacy@...") is page code, not text
+EMAIL = re.compile(r"(?<![\w.+%-])([A-Za-z0-9][A-Za-z0-9._+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24})(?![\w-])")
+# a JSON unicode escape that lost its backslash ("u003eprivacy@...") is not part of the address
+_ESCAPE_PREFIX = re.compile(r"^u00[0-9a-f]{2}(?=[a-z0-9])")
+_NOT_CONTACT = re.compile(r"^(?:your|you|user|name|email|example|someone|john|jane|(?:your|user|first|last)[._-]?name|"
+                          r"first[._-]?last|name[._-]?surname)@|@(?:example\.(?:com|org|net)|domain\.com|email\.com|"
+                          r"yourdomain|businessname|yourcompany|company\.com)", re.I)
 
 
 def contact_emails(doc: Document) -> Iterator[tuple[str, Sentence]]:
     seen: set[str] = set()
     for s in doc.sentences:
         for m in EMAIL.finditer(s.text):
-            email = m.group(1).lower().rstrip(".")
+            email = _ESCAPE_PREFIX.sub("", m.group(1).lower().rstrip("."))
             if email in seen or _NOT_CONTACT.search(email):
                 continue
             if re.search(r"\.(?:png|jpe?g|gif|svg|webp)$", email):

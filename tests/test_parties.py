@@ -230,3 +230,13 @@ def test_an_unknown_slot_in_a_controller_cue_is_an_error():
         fill_slots(r"by {NAMES}", {})
     with pytest.raises(ValueError, match="LOOP"):
         fill_slots(r"{LOOP}", {"loop": "a{LOOP}"})
+
+
+def test_an_address_in_page_code_is_cleaned_or_dropped(read_facts):
+    assert emails(read_facts('Contact "u003eprivacy_office@tinyshop.example" for help.')) == {"privacy_office@tinyshop.example"}
+    assert emails(read_facts("x = 'href%3d%22mailto%3aprivacy@tinyshop.example';")) == set()
+
+
+def test_a_placeholder_address_given_as_an_example_is_no_contact(read_facts):
+    facts = read_facts("If you sign in with a work address (e.g., yourname@businessname.com), your employer may see it.")
+    assert emails(facts) == set()
