@@ -370,6 +370,24 @@ def test_sarif_results_cover_every_policy_and_item_and_point_at_evidence_lines(e
                 assert location["region"]["startLine"] == p.found[r["ruleId"]].line
 
 
+def junit_schema():
+    etree = pytest.importorskip("lxml.etree")
+    return etree, etree.XMLSchema(etree.parse(str(SCHEMAS / "junit.xsd")))
+
+
+def test_junit_output_validates_against_the_junit_schema(examples_store):
+    etree, schema = junit_schema()
+    document = etree.fromstring(render(validate_store(examples_store[0], profile="all"), "junit").encode("utf-8"))
+    assert schema.validate(document), schema.error_log
+
+
+def test_the_junit_schema_rejects_a_test_case_without_a_name():
+    etree, schema = junit_schema()
+    document = etree.fromstring(b'<testsuites><testsuite name="p" tests="1"><testcase classname="p"/>'
+                                b'</testsuite></testsuites>')
+    assert not schema.validate(document)
+
+
 def test_junit_output_has_the_structure_ci_systems_read(examples_store):
     """A hand-written check of the JUnit XML structure (no JUnit XSD ships in a PyPI package we found)."""
     report = validate_store(examples_store[0])
