@@ -211,6 +211,16 @@ def test_retention_as_long_as_necessary_is_criteria(read_facts):
     assert values(facts, "Retention", "pk:retentionKind") == {"criteria"}
 
 
+def test_a_retention_period_that_depends_on_the_plan_is_criteria(read_facts):
+    facts = read_facts("Retention duration of activity data depends on the site's plan and the activity type.")
+    assert values(facts, "Retention", "pk:retentionKind") == {"criteria"}
+
+
+def test_storing_data_abroad_depending_on_factors_is_no_retention_criteria(read_facts):
+    facts = read_facts("We may store information on servers in other countries depending on a variety of factors.")
+    assert not values(facts, "Retention", "pk:retentionKind")
+
+
 def test_retained_indefinitely_is_indefinite(read_facts):
     facts = read_facts("Public posts may be retained indefinitely.")
     assert "indefinite" in values(facts, "Retention", "pk:retentionKind")
