@@ -306,11 +306,14 @@ def corporate_transaction(doc: Document, r: Reader) -> Iterator[Fact]:
         yield Fact("Disclosure", s, tuple(props))
 
 
+_DENIED_AFTER = re.compile(r"\b(?:but|and)\s+(?:we|I)\s*(?:will|'ll|’ll|do|would)?\s*(?:never|not|n't|n’t)\s+(?:ever\s+)?do\s+(?:that|this|so)\b", re.I)
+
+
 def sale(doc: Document, r: Reader) -> Iterator[Fact]:
     """Selling or renting personal data, said or denied ("we do not sell or rent your information")."""
     lex = r.lex
     for s in doc.sentences:
-        if s.block.kind == "heading":
+        if s.block.kind == "heading" or r.says("sale-described", s.text):
             continue
         for m in lex.cue("sale").finditer(s.text):
             if s.text[max(0, m.start() - 1):m.start()] in ("\"", "\u201c", "'", "\u2018"):
@@ -331,7 +334,8 @@ def sale(doc: Document, r: Reader) -> Iterator[Fact]:
                 passive and lex.cue("sale-object").search(head[-160:]))
             if not obj:
                 continue
-            negated = r.negated_at(s.text, m.start())
+            # "others sell their users' information, but we'll never do that": denied after the fact
+            negated = r.negated_at(s.text, m.start()) or bool(_DENIED_AFTER.search(s.text, m.end()))
             yield Fact("Sale", s, (("pk:modality", PROHIBITED if negated else PERMITTED),))
 
 

@@ -65,6 +65,30 @@ def test_business_being_sold_is_not_a_sale_of_data(read_facts):
     assert not [f for f in facts if f.kind == "Sale"]
 
 
+@pytest.mark.parametrize("text", [
+    "You may ask us for the categories of third parties to whom we sold your personal information.",
+    "Our business or commercial purpose for collecting or selling that personal information.",
+    "Does Tinyshop sell e-mail addresses to advertisers?",
+    "Ask that a business that sells a consumer's personal data not sell it.",
+    "We prohibit the service provider from selling the personal information that we provide.",
+    "We do not collect data about your political opinions or trade union membership.",
+    "When you sell items, we keep the listing data for three months.",
+])
+def test_a_sentence_that_names_sales_without_stating_one_is_no_sale(read_facts, text):
+    assert not [f for f in read_facts(text) if f.kind == "Sale"]
+
+
+def test_a_sale_denied_after_the_fact_is_a_prohibited_sale(read_facts):
+    facts = read_facts("Many apps profit by selling their users' information, but we'll never do that.")
+    assert modalities(facts, "Sale") == {"pk:Prohibited"}
+
+
+def test_a_statement_of_past_sales_is_a_permitted_sale(read_facts):
+    facts = read_facts("In the preceding twelve months, we have sold the following categories of personal information "
+                       "to third parties: identifiers.")
+    assert modalities(facts, "Sale") == {"pk:Permitted"}
+
+
 # ------------------------------------------------------------------ mergers
 
 MERGER_NOTICE = ("In the event of a merger, acquisition or bankruptcy, your information may be transferred to the "
