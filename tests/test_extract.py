@@ -73,6 +73,12 @@ def test_business_being_sold_is_not_a_sale_of_data(read_facts):
     "We prohibit the service provider from selling the personal information that we provide.",
     "We do not collect data about your political opinions or trade union membership.",
     "When you sell items, we keep the listing data for three months.",
+    "Tinyshop is subject to the oversight of the US Federal Trade Commission.",
+    "Sale of Personal Information.",
+    "These partners are restricted from using, selling, or altering this data.",
+    "Ad networks get your device ID, and they may license or sell it to others.",
+    "You may ask whether and how we have collected, used, disclosed, and sold personal information about you.",
+    "You may not sell or trade virtual coins outside the game.",
 ])
 def test_a_sentence_that_names_sales_without_stating_one_is_no_sale(read_facts, text):
     assert not [f for f in read_facts(text) if f.kind == "Sale"]
