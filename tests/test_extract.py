@@ -651,6 +651,14 @@ def test_places_that_may_not_provide_equivalent_protection_are_a_cross_border_tr
                       kind="CrossBorderTransfer")
 
 
+def test_a_provider_located_in_another_country_is_a_cross_border_transfer(read_facts):
+    assert read_facts("We use a cloud provider located in the USA to send you emails.", kind="CrossBorderTransfer")
+
+
+def test_users_located_in_a_country_are_no_cross_border_transfer(read_facts):
+    assert not read_facts("These events are designed for users located in the USA.", kind="CrossBorderTransfer")
+
+
 def test_a_company_based_in_a_country_is_no_cross_border_transfer(read_facts):
     assert not read_facts("We are a small studio based in the United States.", kind="CrossBorderTransfer")
 
