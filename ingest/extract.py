@@ -181,8 +181,8 @@ _PURPOSE_SPLIT = re.compile(r"\b(?:to|for|in order to|so that|so we can|help(?:s
 
 
 def _headings_over_data_labels(doc: Document, r: Reader) -> set[Block]:
-    """Headings a "Personal Data: ..." line follows, with at most two headings between (a purpose, then its
-    service): the layout of policy generators that list each purpose as a heading, not a sentence."""
+    """The one or two headings right above a "Personal Data: ..." line (a purpose, then the service used for
+    it): the layout of policy generators that list each purpose as a heading, not a sentence."""
     found: set[Block] = set()
     blocks = doc.blocks
     for i, block in enumerate(blocks):
@@ -191,7 +191,7 @@ def _headings_over_data_labels(doc: Document, r: Reader) -> set[Block]:
         if not r.says("data-label", doc.text[block.start:block.end]):
             continue
         j = i - 1
-        while j >= 0 and i - j <= 3 and blocks[j].kind == "heading":
+        while j >= 0 and i - j <= 2 and blocks[j].kind == "heading":
             found.add(blocks[j])
             j -= 1
     return found
