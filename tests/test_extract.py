@@ -89,6 +89,11 @@ def test_a_sale_denied_after_the_fact_is_a_prohibited_sale(read_facts):
     assert modalities(facts, "Sale") == {"pk:Prohibited"}
 
 
+def test_users_data_never_sold_is_a_prohibited_sale(read_facts):
+    facts = read_facts("The information of our users is never sold to anyone.")
+    assert modalities(facts, "Sale") == {"pk:Prohibited"}
+
+
 def test_a_statement_of_past_sales_is_a_permitted_sale(read_facts):
     facts = read_facts("In the preceding twelve months, we have sold the following categories of personal information "
                        "to third parties: identifiers.")
