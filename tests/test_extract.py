@@ -94,6 +94,15 @@ def test_users_data_never_sold_is_a_prohibited_sale(read_facts):
     assert modalities(facts, "Sale") == {"pk:Prohibited"}
 
 
+@pytest.mark.parametrize("text", [
+    "Your information, whether public or private, will not be sold to any other company.",
+    "Tinyshop does not sell your personal information and will not do so without giving you an opportunity "
+    "to opt-out of such sale.",
+])
+def test_a_denial_that_mentions_whether_or_an_opt_out_stays_a_denial(read_facts, text):
+    assert modalities(read_facts(text), "Sale") == {"pk:Prohibited"}
+
+
 def test_a_statement_of_past_sales_is_a_permitted_sale(read_facts):
     facts = read_facts("In the preceding twelve months, we have sold the following categories of personal information "
                        "to third parties: identifiers.")
