@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from urllib.parse import unquote
 
 from policykg.ingest.readers import Source
 
@@ -84,7 +85,8 @@ def strip_inline(line: str) -> tuple[str, int]:
 
     def _mailto(m: re.Match[str]) -> str:
         nonlocal link_chars
-        text = m.group(1) if m.group(2).lower() in m.group(1).lower() else f"{m.group(1)} ({m.group(2)})"
+        address = unquote(m.group(2)).strip()   # a mailto URL is percent-encoded ("support%2Bprivacy@...")
+        text = m.group(1) if address.lower() in m.group(1).lower() else f"{m.group(1)} ({address})"
         link_chars += len(text)   # a menu of mailto links is still navigation
         return text
 

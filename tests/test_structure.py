@@ -109,6 +109,11 @@ def test_a_link_to_a_contact_page_keeps_its_address():
     assert text == "Please write to Customer Care (https://shop.example/help/contact-us) with questions."
 
 
+def test_a_percent_encoded_mailto_address_is_decoded():
+    text, _ = strip_inline("Write to [our team](mailto:support%2Bprivacy@tiny.example).")
+    assert text == "Write to our team (support+privacy@tiny.example)."
+
+
 def test_a_company_whose_domain_says_contact_is_no_contact_page():
     text, _ = strip_inline("Read [our blog](https://www.fullcontact.example/blog/).")
     assert text == "Read our blog."
