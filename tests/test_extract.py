@@ -428,6 +428,11 @@ def test_opting_out_of_the_sharing_of_your_personal_information_is_the_right_to_
     assert concept_for("right", "right to object") in rights_in(facts)
 
 
+def test_opting_out_of_types_of_data_usage_is_the_right_to_object(read_facts):
+    facts = read_facts("You will also be able to opt out of certain other types of data usage in your settings.")
+    assert concept_for("right", "right to object") in rights_in(facts)
+
+
 def test_opting_out_of_marketing_emails_alone_is_no_right_to_object(read_facts):
     facts = read_facts("You may opt out of receiving our marketing e-mails.")
     assert concept_for("right", "right to object") not in rights_in(facts)
