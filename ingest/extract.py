@@ -254,8 +254,11 @@ def disclosure(doc: Document, r: Reader) -> Iterator[Fact]:
             continue
         merger = r.says("merger", s.text)
         legal = re.search(r"\b(?:law|legal|court|subpoena|warrant|government|authorit|police|regulator)", s.text, re.I)
+        qualified = r.says("not-a-ruled-out-disclosure", s.text)
         for concept, negated in _concepts_in(r, "recipient", s):
             if not (verb or in_list or r.heading_says("share-heading", s)):
+                continue
+            if negated and qualified:
                 continue
             props: list[tuple[str, ox.NamedNode | ox.Literal]] = [
                 ("dpv:hasRecipient", iri(concept)), ("pk:modality", PROHIBITED if negated else PERMITTED)]

@@ -177,6 +177,15 @@ def test_never_share_except_service_providers_prohibits_third_parties_and_permit
     assert by_recipient.get(provider) == {"pk:Permitted"}
 
 
+@pytest.mark.parametrize("text", [
+    "Except as provided above, we will not provide your information to third parties.",
+    "We do not allow our third-party service providers to use your personal data for their own purposes.",
+])
+def test_a_qualified_denial_or_a_limit_on_recipients_rules_no_recipient_out(read_facts, text):
+    facts = read_facts(text, kind="Disclosure")
+    assert "pk:Prohibited" not in values(facts, "Disclosure", "pk:modality")
+
+
 def test_data_the_person_gives_to_third_parties_is_no_disclosure_by_us(read_facts):
     facts = read_facts("If you provide your address to such third parties, their own terms apply.", kind="Disclosure")
     assert not facts
