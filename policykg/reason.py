@@ -103,7 +103,8 @@ class ReasoningReport:
             if not pairs:
                 lines.append("  (the reasoner found the facts inconsistent; no single recipient pair explains it)")
         ok = len(self.checked) - len(self.inconsistent)
-        lines.append(f"{ok} of {len(self.checked)} policies consistent ({self.reasoner_runs} HermiT runs).")
+        runs = f"{self.reasoner_runs} HermiT run" + ("" if self.reasoner_runs == 1 else "s")
+        lines.append(f"{ok} of {len(self.checked)} policies consistent ({runs}).")
         return "\n".join(lines)
 
 
