@@ -102,6 +102,15 @@ def test_a_region_with_its_abbreviation_is_no_controller(read_facts):
     assert controllers(facts) == {"Tinygen Inc."}
 
 
+def test_controller_after_a_section_label_that_complies_with_the_law(read_facts):
+    facts = read_facts("Introduction: Grinding Wheel Games complies with the New Zealand Privacy Act 1993.")
+    assert controllers(facts) == {"Grinding Wheel Games"}
+
+
+def test_a_tool_that_takes_part_of_a_request_is_no_controller(read_facts):
+    assert controllers(read_facts("How Cryptotool Works: Cryptotool takes the IP address portion of the request.")) == set()
+
+
 def test_controller_from_person_who_built_the_app(read_facts):
     assert controllers(read_facts("Jane Doe built the Sunny Notes app as a free app.")) == {"Jane Doe"}
 
