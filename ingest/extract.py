@@ -171,10 +171,11 @@ def collection(doc: Document, r: Reader) -> Iterator[Fact]:
             continue
         if verb and not in_list and r.negated_at(s.text, verb.start()) and not under_heading:
             continue
-        for concept, negated in _concepts_in(r, "data", s):
-            if negated:
+        places = r.spans("place-of-processing", s.text)
+        for m in r.find("data", s.text):
+            if r.negated_at(s.text, m.start) or any(a <= m.start < b for a, b in places):
                 continue
-            yield Fact("Collection", s, (("dpv:hasPersonalData", iri(concept)), ("pk:modality", PERMITTED)))
+            yield Fact("Collection", s, (("dpv:hasPersonalData", iri(m.concept)), ("pk:modality", PERMITTED)))
 
 
 _PURPOSE_SPLIT = re.compile(r"\b(?:to|for|in order to|so that|so we can|help(?:s)? us|allow(?:s)? us|enable(?:s)? us|purposes? of|such as|including|like)\b", re.I)

@@ -151,6 +151,17 @@ def test_a_personal_data_label_lists_the_data_collected(read_facts):
     assert email in values(facts, "Collection", "dpv:hasPersonalData")
 
 
+def test_the_countries_where_data_is_processed_are_no_data_collected(read_facts):
+    facts = read_facts("Information we collect may be stored in and transferred between the countries in which we "
+                       "operate.", kind="Collection")
+    assert concept_for("data", "country") not in values(facts, "Collection", "dpv:hasPersonalData")
+
+
+def test_your_country_is_data_collected(read_facts):
+    facts = read_facts("We collect your name and your country.", kind="Collection")
+    assert concept_for("data", "country") in values(facts, "Collection", "dpv:hasPersonalData")
+
+
 # ------------------------------------------------------------------ recipients: negation with an exception
 
 @pytest.mark.parametrize("text", [
