@@ -460,6 +460,8 @@ def legal_bases(doc: Document, r: Reader) -> Iterator[Fact]:
             continue
         if r.says("retention-keep", s.text) and r.says("retention-criteria", s.text) and not re.search(r"\b(?:legal|lawful) bas[ie]s\b", s.text, re.I):
             continue  # "kept as long as necessary to fulfil contractual obligations" is retention, not a basis
+        if s.block.kind in ("item", "row") and s.block.lead and r.find("legal-basis", s.block.lead):
+            continue  # "for our legitimate interests, which include: - Comply with law ...": the items are interests
         described = [(m.start() + len("legitimate interest"), m.end()) for m in _INTEREST_DESCRIPTION.finditer(s.text)]
         for m in r.find("legal-basis", s.text):
             if any(a <= m.start < b for a, b in described):

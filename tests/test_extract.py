@@ -755,6 +755,19 @@ def test_legal_obligation_coordinated_after_a_legitimate_interest_is_a_basis(rea
     assert "eu-gdpr:A6-1-c" in values(facts, "LegalBasisStatement", "dpv:hasLegalBasis")
 
 
+def test_items_under_a_lead_that_names_a_basis_are_what_the_basis_covers(read_facts):
+    facts = read_facts("Tinyshop uses the information we collect for our legitimate interests, which include the "
+                       "following:\n\n- Comply with Law. To comply with legal obligations and for administration.\n",
+                       name="policy.md")
+    assert values(facts, "LegalBasisStatement", "dpv:hasLegalBasis") == {"eu-gdpr:A6-1-f"}
+
+
+def test_items_under_a_lead_that_names_no_basis_are_bases(read_facts):
+    facts = read_facts("We rely on the following grounds:\n\n- to comply with our legal obligations;\n"
+                       "- for the performance of a contract with you.\n", name="policy.md")
+    assert {"eu-gdpr:A6-1-c", "eu-gdpr:A6-1-b"} <= values(facts, "LegalBasisStatement", "dpv:hasLegalBasis")
+
+
 def test_the_gdpr_wording_of_legitimate_interests_describes_no_interest(read_facts):
     assert "pk:LegitimateInterests" not in items(read_facts(
         "We process data for our legitimate interests, provided they are not overridden by your rights."))
