@@ -283,6 +283,8 @@ def corporate_transaction(doc: Document, r: Reader) -> Iterator[Fact]:
         m = r.says("merger", s.text)
         if not m:
             continue
+        if len(s.text.split()) <= 4 and i + 1 < len(sentences) and sentences[i + 1].block is s.block:
+            continue  # "Business Transfers. We may disclose ...": a label; the statement follows it
         moves = r.says("merger-transfer", s.text) or r.lead_says("share", s) or r.heading_says("share-heading", s)
         if not moves:
             continue

@@ -143,6 +143,13 @@ def test_merger_with_prior_consent_has_a_consent_safeguard(read_facts):
     assert "pk:ConsentSafeguard" in {s for f in found for s in f.get("pk:hasSafeguard")}
 
 
+def test_a_label_before_a_merger_statement_is_not_its_evidence(read_facts):
+    facts = read_facts("We share information as set forth below:\n\n- Business Transfers. We may transfer personal "
+                       "information as part of any merger or acquisition.\n", name="policy.md")
+    evidence = [f.sentence for f in facts if f.kind == "Disclosure" and "pk:CorporateTransaction" in f.get("pk:hasCondition")]
+    assert evidence and all(not e.startswith("Business Transfers") for e in evidence)
+
+
 # ------------------------------------------------------------------ collection
 
 def test_a_personal_data_label_lists_the_data_collected(read_facts):
@@ -804,3 +811,4 @@ def test_deletion_at_the_end_of_the_retention_period_is_retention_not_a_measure(
 def test_the_name_of_a_security_policy_document_is_not_a_measure(read_facts):
     facts = read_facts("The Privacy & Security Policy exists to explain how we protect your data.")
     assert not values(facts, "MeasureStatement", "dpv:hasTechnicalOrganisationalMeasure")
+
