@@ -149,10 +149,12 @@ def literal(value: str | int, datatype: str | None = None) -> ox.Literal:
     return ox.Literal(value)
 
 
-def _concepts_in(reader: Reader, scheme: str, s: Sentence, *, start: int = 0) -> Iterator[tuple[str, bool]]:
-    """Concepts of a scheme in the sentence (from ``start``), each with whether its clause is negated."""
+def _concepts_in(reader: Reader, scheme: str, s: Sentence, *, start: int = 0,
+                 outside: list[tuple[int, int]] | None = None) -> Iterator[tuple[str, bool]]:
+    """Concepts of a scheme in the sentence (from ``start``, not within the ``outside`` spans), each with
+    whether its clause is negated."""
     for m in reader.find(scheme, s.text):
-        if m.start < start:
+        if m.start < start or any(a <= m.start < b for a, b in outside or ()):
             continue
         yield m.concept, reader.negated_at(s.text, m.start)
 
@@ -171,11 +173,11 @@ def collection(doc: Document, r: Reader) -> Iterator[Fact]:
             continue
         if verb and not in_list and r.negated_at(s.text, verb.start()) and not under_heading:
             continue
-        places = r.spans("place-of-processing", s.text)
-        for m in r.find("data", s.text):
-            if r.negated_at(s.text, m.start) or any(a <= m.start < b for a, b in places):
+        # "transferred between the countries in which we operate": a place, not the user's country
+        for concept, negated in _concepts_in(r, "data", s, outside=r.spans("place-of-processing", s.text)):
+            if negated:
                 continue
-            yield Fact("Collection", s, (("dpv:hasPersonalData", iri(m.concept)), ("pk:modality", PERMITTED)))
+            yield Fact("Collection", s, (("dpv:hasPersonalData", iri(concept)), ("pk:modality", PERMITTED)))
 
 
 _PURPOSE_SPLIT = re.compile(r"\b(?:to|for|in order to|so that|so we can|help(?:s)? us|allow(?:s)? us|enable(?:s)? us|purposes? of|such as|including|like)\b", re.I)

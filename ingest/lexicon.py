@@ -216,7 +216,7 @@ class Lexicon:
     labels: dict[str, str]
     broader: dict[str, tuple[str, ...]]
     controller: ControllerCues
-    informs: tuple[tuple[str, str], ...] = ()   # (cue, item local name): cues that give a GDPR information item
+    informs: tuple[tuple[str, str], ...]   # (cue, item local name): cues that give a GDPR information item
 
     def cue(self, name: str) -> CuePattern:
         try:

@@ -19,12 +19,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-POLICY_BASE = "https://w3id.org/policykg/policy/"
-
 
 def snapshot(folder: Path) -> dict[str, list[list[str]]]:
     import pyoxigraph as ox
 
+    from policykg.ingest.graph import POLICY_BASE
     from policykg.ingest.pipeline import ingest
     from policykg.queries import catalogue
     from policykg.query import run_local
