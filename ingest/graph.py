@@ -41,6 +41,11 @@ def policy_iri(slug: str) -> ox.NamedNode:
     return ox.NamedNode(POLICY_BASE + slug)
 
 
+def policy_slug(iri: str) -> str:
+    """The name of a policy from its IRI (``.../policy/acme/privacy`` is ``acme/privacy``)."""
+    return iri.removeprefix(POLICY_BASE)
+
+
 def slugify(name: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
     return slug or "policy"
@@ -50,8 +55,11 @@ _TYPE = expand("rdf:type")
 _EVIDENCE = expand("pk:evidence")
 
 
-def document_quads(doc: Document, facts: list[Fact]) -> list[ox.Quad]:
-    """All quads of the policy's named graph: the document, its facts and their evidence."""
+def document_quads(doc: Document, facts: list[Fact], *, source: str | None = None) -> list[ox.Quad]:
+    """All quads of the policy's named graph: the document, its facts and their evidence.
+
+    ``source`` is how the file is recorded (``pk:sourceFile``); by default its file name.
+    """
     policy = policy_iri(doc.slug)
     g = policy
     quads: list[ox.Quad] = []
@@ -65,7 +73,7 @@ def document_quads(doc: Document, facts: list[Fact]) -> list[ox.Quad]:
         add(policy, "dct:title", ox.Literal(title))
     if doc.source.date:
         add(policy, "dct:date", ox.Literal(doc.source.date))
-    add(policy, "pk:sourceFile", ox.Literal(str(doc.source.path)))
+    add(policy, "pk:sourceFile", ox.Literal(source if source is not None else doc.source.path.name))
     add(policy, "pk:sourceFormat", ox.Literal(doc.source.format))
     add(policy, "pk:sha256", ox.Literal(doc.source.sha256))
     add(policy, "pk:text", ox.Literal(doc.text))

@@ -2,7 +2,7 @@
 
 read (bytes -> text) -> structure (blocks, sentences) -> extract (facts) -> graph (quads) -> store.
 Each document is read and written on its own: a file that fails is reported and skipped, and a
-document's graph is replaced in one SPARQL update, so the store never holds half a policy.
+document's graph is replaced in one transaction, so the store never holds half a policy.
 """
 from __future__ import annotations
 
@@ -40,13 +40,80 @@ _NOT_POLICIES = re.compile(r"^(?:readme|license|licence|changelog|contributing|n
 
 def find_files(paths: Iterable[Path]) -> Iterator[Path]:
     """The policy files named, folders searched recursively for the supported suffixes, in a stable order."""
+    for path, _root in _files_with_roots(paths):
+        yield path
+
+
+def _files_with_roots(paths: Iterable[Path]) -> Iterator[tuple[Path, Path | None]]:
     for path in paths:
         if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
-                              and not _NOT_POLICIES.match(p.name)
-                              and not any(part.startswith(".") for part in p.relative_to(path).parts))
+            for found in sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
+                                and not _NOT_POLICIES.match(p.name)
+                                and not any(part.startswith(".") for part in p.relative_to(path).parts)):
+                yield found, path
         else:
-            yield path
+            yield path, None
+
+
+@dataclass(frozen=True)
+class PolicyFile:
+    """A file to ingest, the name of its policy and how the file is recorded in the graph.
+
+    The name (slug) is the file's path relative to the folder given, each part lower-cased with
+    runs of other characters as ``-`` and without the suffix: ``acme/privacy.md`` under the folder
+    ``corpus`` is ``acme/privacy``; a file in the folder itself, or named on its own, is its file
+    name alone (``quietnote.md`` is ``quietnote``). ``source`` is the path as given when it is
+    relative, else the folder's name and the relative path: never a local absolute path.
+    """
+
+    path: Path
+    slug: str
+    source: str
+
+
+def slug_for(path: Path, root: Path | None = None) -> str:
+    """The policy name of ``path`` found under the folder ``root`` (or named on its own)."""
+    if root is None:
+        return slugify(path.stem)
+    parts = path.relative_to(root).with_suffix("").parts
+    return "/".join(slugify(part) for part in parts)
+
+
+def _recorded_source(path: Path, root: Path | None) -> str:
+    if not path.is_absolute():
+        return path.as_posix()
+    if root is None:
+        return path.name
+    return (Path(root.name) / path.relative_to(root)).as_posix() if root.name else path.relative_to(root).as_posix()
+
+
+def policy_files(paths: Iterable[Path], *, name: str | None = None) -> tuple[list[PolicyFile], list[InputError]]:
+    """The files to ingest with their policy names, and the files whose name another file of the batch has.
+
+    ``name`` names the policy of a single file explicitly. Two files that would get one name are
+    never a silent replacement: the first keeps it and the second is reported with both paths.
+    """
+    found = list(_files_with_roots(paths))
+    if name is not None:
+        if len(found) != 1:
+            raise InputError(Path(name), f"a policy name can be given to one file only, not {len(found)}")
+        slug = "/".join(slugify(part) for part in name.split("/") if part)
+        path, root = found[0]
+        return [PolicyFile(path, slug, _recorded_source(path, root))], []
+    files: list[PolicyFile] = []
+    clashes: list[InputError] = []
+    taken: dict[str, Path] = {}
+    for path, root in found:
+        slug = slug_for(path, root)
+        if slug in taken:
+            if taken[slug].resolve() == path.resolve():
+                continue  # the same file named twice
+            clashes.append(InputError(path, f"would be the policy {slug!r}, which {taken[slug]} already is in this "
+                                            f"batch; rename one of them or ingest it on its own with --name"))
+            continue
+        taken[slug] = path
+        files.append(PolicyFile(path, slug, _recorded_source(path, root)))
+    return files, clashes
 
 
 def read_document(path: Path, slug: str | None = None) -> Document:
@@ -63,9 +130,9 @@ def facts_of(doc: Document) -> list[Fact]:
     return list(parties(doc, lexicon)) + extract_facts(doc, lexicon)
 
 
-def policy_quads(path: Path, slug: str | None = None) -> tuple[Document, list[ox.Quad]]:
+def policy_quads(path: Path, slug: str | None = None, source: str | None = None) -> tuple[Document, list[ox.Quad]]:
     doc = read_document(path, slug)
-    return doc, document_quads(doc, facts_of(doc))
+    return doc, document_quads(doc, facts_of(doc), source=source)
 
 
 def graph_update(graph: ox.NamedNode, quads: list[ox.Quad]) -> str:
@@ -74,9 +141,36 @@ def graph_update(graph: ox.NamedNode, quads: list[ox.Quad]) -> str:
     return f"DROP SILENT GRAPH {graph} ;\nINSERT DATA {{ GRAPH {graph} {{\n{triples}\n}} }}"
 
 
-def replace_graph(store: ox.Store, graph: ox.NamedNode, quads: list[ox.Quad]) -> None:
-    """Replace one named graph atomically: Oxigraph runs a single update request as one transaction."""
-    store.update(graph_update(graph, quads))
+def replace_graph(store: ox.Store, graph: ox.NamedNode, quads: Iterable[ox.Quad]) -> None:
+    """Replace one named graph by ``quads`` in one transaction, so the store never holds half a policy.
+
+    A graph the store does not hold yet is added by one transactional :meth:`Store.extend` (the
+    common case of a corpus ingest: no SPARQL text is built or parsed). A graph it holds is changed
+    by one SPARQL update that deletes the quads it loses and inserts the quads it gains (Oxigraph
+    runs one update request as one transaction), so re-ingesting an unchanged file writes nothing.
+    """
+    quads = list(quads)
+    if not store.contains_named_graph(graph):
+        store.extend(quads)
+        return
+    old = set(store.quads_for_pattern(None, None, None, graph))
+    staged = ox.Store()            # in memory: the quads as the store hands them back (it stores some
+    staged.extend(quads)           # literals in a canonical form, e.g. xsd:nonNegativeInteger as xsd:integer)
+    new = set(staged)
+    if any(isinstance(t, ox.BlankNode) for q in old | new for t in (q.subject, q.object)):
+        store.update(graph_update(graph, quads))   # DELETE DATA takes no blank nodes
+        return
+    gone, added = old - new, new - old
+    if not gone and not added:
+        return
+    parts = []
+    if gone:
+        parts.append("DELETE DATA { " + " ".join(f"GRAPH {graph} {{ {q.subject} {q.predicate} {q.object} }}"
+                                                 for q in gone) + " }")
+    if added:
+        parts.append("INSERT DATA { " + " ".join(f"GRAPH {graph} {{ {q.subject} {q.predicate} {q.object} }}"
+                                                 for q in added) + " }")
+    store.update(" ;\n".join(parts))
 
 
 def load_ontology(store: ox.Store) -> None:
@@ -89,60 +183,93 @@ def load_ontology(store: ox.Store) -> None:
 class _Prepared:
     path: Path
     graph: str
-    update: str
+    nquads: bytes     # the policy graph as N-Quads: Oxigraph writes and reads these in Rust, fast to pickle
     quads: int
 
 
-def _prepare(path: Path) -> _Prepared | InputError:
-    """Read one file into the update that stores it (runs in a worker process for large batches)."""
+def _prepare(file: PolicyFile) -> _Prepared | InputError:
+    """Read one file into the quads of its graph (runs in a worker process for large batches)."""
     try:
-        doc, quads = policy_quads(path)
+        doc, quads = policy_quads(file.path, file.slug, file.source)
         graph = policy_iri(doc.slug)
-        return _Prepared(path, graph.value, graph_update(graph, quads), len(quads))
+        return _Prepared(file.path, graph.value, ox.serialize(quads, format=ox.RdfFormat.N_QUADS), len(quads))
     except InputError as exc:
         return exc
-    except (OSError, ValueError, UnicodeError, SyntaxError, RecursionError) as exc:
-        return InputError(path, f"could not be ingested: {type(exc).__name__}: {exc}")
+    except (OSError, ValueError, UnicodeError, SyntaxError, RecursionError, MemoryError) as exc:
+        return InputError(file.path, f"could not be ingested: {type(exc).__name__}: {exc}")
 
 
-# Below this many files the start-up of worker processes costs more than it saves.
+# Below this many files the start-up of worker processes costs more than it saves, unless a file is large.
 PARALLEL_THRESHOLD = 16
+LARGE_FILE = 1_000_000
+# Seconds one document may take in a worker before the worker is stopped and the file reported.
+DEFAULT_TIME_BUDGET = 120.0
 
 
-def _prepared(files: list[Path], workers: int) -> Iterator[_Prepared | InputError]:
-    if workers <= 1 or len(files) < PARALLEL_THRESHOLD:
+def _prepared(files: list[PolicyFile], workers: int, budget: float | None) -> Iterator[_Prepared | InputError]:
+    # a few small files are read in this process; a large one goes to a worker, where the budget holds
+    small = len(files) < PARALLEL_THRESHOLD and all(_size(f.path) < LARGE_FILE for f in files)
+    if workers < 1 or small:
         yield from map(_prepare, files)
         return
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import TimeoutError as FutureTimeout
+
+    from pebble import ProcessPool, ProcessExpired
 
     load_lexicon()  # compiled once here; forked workers inherit it
 
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        yield from pool.map(_prepare, files, chunksize=4)
+    with ProcessPool(max_workers=max(workers, 1), context=context) as pool:
+        results = pool.map(_prepare, files, timeout=budget).result()
+        for file in files:
+            try:
+                yield next(results)
+            except FutureTimeout:
+                yield InputError(file.path, f"took longer than the time budget of {budget:g} s per document "
+                                            "and was stopped (raise it with --time-budget)")
+            except ProcessExpired as exc:
+                yield InputError(file.path, f"stopped its worker process (exit code {exc.exitcode}); "
+                                            "it may be too large for this machine's memory")
+            except StopIteration:
+                return
 
 
-def ingest(paths: Iterable[Path], store: ox.Store, *, workers: int | None = None,
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def ingest(paths: Iterable[Path], store: ox.Store, *, workers: int | None = None, name: str | None = None,
+           time_budget: float | None = DEFAULT_TIME_BUDGET,
            on_document: Callable[[Path, InputError | None], None] | None = None) -> IngestReport:
     """Ingest files and folders into ``store``; one failing file never stops the batch.
 
-    Files are read and turned into graphs by ``workers`` processes (default: one per core); the
-    store is written from this process only, one atomic update per policy, in file order.
+    Files are read and turned into graphs by ``workers`` processes (default: one per core), each
+    document within ``time_budget`` seconds; the store is written from this process only, one
+    transaction per policy, in file order. Policy names follow :class:`PolicyFile`; a file whose
+    name another file of the batch already has is reported, never stored over it.
     """
     import os
 
     report = IngestReport()
     load_ontology(store)
-    files = list(find_files(paths))
+    files, clashes = policy_files(paths, name=name)
+    for clash in clashes:
+        report.failed.append(clash)
+        if on_document is not None:
+            on_document(clash.path, clash)
     workers = workers if workers is not None else (os.cpu_count() or 1)
-    for result in _prepared(files, workers):
+    for result in _prepared(files, workers, time_budget):
         if isinstance(result, InputError):
             report.failed.append(result)
             if on_document is not None:
                 on_document(result.path, result)
             continue
-        store.update(result.update)
+        graph = ox.NamedNode(result.graph)
+        replace_graph(store, graph, ox.parse(result.nquads, format=ox.RdfFormat.N_QUADS))
         report.stored.append((result.path, result.graph, result.quads))
         if on_document is not None:
             on_document(result.path, None)

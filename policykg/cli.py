@@ -50,13 +50,21 @@ def main() -> None:
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @store_option
+@click.option("--name", default=None, metavar="NAME",
+              help="Name the policy of a single file (default: its path under the folder given, or its file name).")
+@click.option("--time-budget", type=float, default=120.0, show_default=True, metavar="SECONDS",
+              help="Stop and report a document whose reading takes longer (0: no limit).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only failures.")
 @reports_errors
-def ingest(paths: tuple[Path, ...], store_path: Path | None, quiet: bool) -> None:
+def ingest(paths: tuple[Path, ...], store_path: Path | None, name: str | None, time_budget: float,
+           quiet: bool) -> None:
     """Ingest policy files and folders (.txt .md .html .htm .pdf) into the store.
 
-    One named graph per policy; ingesting a file again replaces its graph. A file that cannot be
-    read is reported and the rest of the batch still goes in; the exit status is 1 if any failed.
+    One named graph per policy, named by the file's path under the folder given without its
+    suffix (corpus/acme/privacy.md under corpus is acme/privacy; a file named on its own is its
+    file name); ingesting a file again replaces its graph. Two files that would get one name are
+    reported, never stored over each other. A file that cannot be read is reported and the rest of
+    the batch still goes in; the exit status is 1 if any failed.
 
     \b
     Example: policykg ingest examples/ --store kg
@@ -71,6 +79,7 @@ def ingest(paths: tuple[Path, ...], store_path: Path | None, quiet: bool) -> Non
     store = open_store(store_path)
     files = list(find_files(existing))
     failures: list[str] = []
+    budget = time_budget if time_budget > 0 else None
 
     def note(path: Path, error: Exception | None) -> None:
         if error is not None:
@@ -83,9 +92,9 @@ def ingest(paths: tuple[Path, ...], store_path: Path | None, quiet: bool) -> Non
             def step(path: Path, error: Exception | None) -> None:
                 note(path, error)
                 bar.update(1)
-            report = run_ingest(files, store, on_document=step)
+            report = run_ingest(existing, store, name=name, time_budget=budget, on_document=step)
     else:
-        report = run_ingest(files, store, on_document=note)
+        report = run_ingest(existing, store, name=name, time_budget=budget, on_document=note)
     if not quiet:
         triples = sum(n for _, _, n in report.stored)
         click.echo(f"Ingested {len(report.stored)} of {len(files)} files ({triples} quads) into "
@@ -152,6 +161,22 @@ def list_queries() -> None:
     width = max(len(n) for n in entries)
     for name, q in entries.items():
         click.echo(f"{name.ljust(width)}  {q.description}")
+
+
+@main.command()
+@store_option
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+@reports_errors
+def policies(store_path: Path | None, fmt: str) -> None:
+    """List the policies in the store: name, source file, title, date.
+
+    \b
+    Example: policykg policies --store kg
+    """
+    from policykg.output import render
+    from policykg.store import list_policies, open_store
+
+    click.echo(render(list_policies(open_store(store_path, read_only=True)), fmt))
 
 
 @main.command()

@@ -33,7 +33,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 import pyoxigraph as ox
 
-from policykg.errors import PolicyKGError
+from policykg.errors import PolicyKGError, UnknownPolicyError
 from policykg.remote import masked, unescape
 
 
@@ -252,6 +252,8 @@ def _worker_main(conn: Any, store_path: str) -> None:
             conn.send(("ok", _execute(store, job)))
         except EndpointError as exc:
             conn.send(("error", (exc.status, exc.code, exc.message, exc.line, exc.column)))
+        except UnknownPolicyError as exc:
+            conn.send(("error", (404, "unknown-policy", str(exc), None, None)))
         except PolicyKGError as exc:
             conn.send(("error", (400, "bad-request", str(exc), None, None)))
         except Exception as exc:   # a bug or a store failure: report it, keep the worker alive

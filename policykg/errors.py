@@ -24,5 +24,18 @@ class QueryError(PolicyKGError):
     """An unknown canned query, a bad parameter or SPARQL that does not parse."""
 
 
+class UnknownPolicyError(QueryError):
+    """A policy named by a parameter or an option that the store does not hold."""
+
+    def __init__(self, name: str, suggestions: list[str] | tuple[str, ...] = ()):
+        self.name = name
+        self.suggestions = tuple(suggestions)
+        hint = f" Did you mean {' or '.join(repr(s) for s in self.suggestions)}?" if self.suggestions else ""
+        super().__init__(f"no policy {name!r} in the store.{hint} `policykg policies` lists them.")
+
+    def __reduce__(self):  # picklable, so worker processes can report it
+        return (UnknownPolicyError, (self.name, self.suggestions))
+
+
 class StoreError(PolicyKGError):
     """The store cannot be opened or written."""

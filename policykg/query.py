@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from policykg.errors import QueryError
+from policykg.errors import QueryError, UnknownPolicyError
 from policykg.queries import CannedQuery, expand_value
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
@@ -34,10 +34,50 @@ def bind_params(query: CannedQuery, params: dict[str, str]) -> dict[ox.Variable,
     return bound
 
 
+def policy_params(query: CannedQuery, substitutions: dict[ox.Variable, Term]) -> list[ox.NamedNode]:
+    """The policies that the bound parameters of kind ``policy`` name."""
+    kinds = {p.name: p.kind for p in query.params}
+    return [v for k, v in substitutions.items() if kinds.get(k.value) == "policy" and isinstance(v, ox.NamedNode)]
+
+
+def closest_policies(wanted: str, known: list[str], n: int = 3) -> list[str]:
+    """The policy names of ``known`` (IRIs or slugs) closest to ``wanted``, as slugs."""
+    import difflib
+
+    from policykg.queries import POLICY_BASE
+
+    slugs = [k.removeprefix(POLICY_BASE) for k in known]
+    wanted = wanted.removeprefix(POLICY_BASE)
+    close = difflib.get_close_matches(wanted, slugs, n=n, cutoff=0.6)
+    # a name typed without its folder ('privacy' for 'acme/privacy') or as part of a longer one
+    close += [s for s in slugs if s not in close and (s.rsplit("/", 1)[-1] == wanted or wanted in s)]
+    return close[:n]
+
+
+def require_policies(policies: list[ox.NamedNode], exists, known) -> None:
+    """Raise :class:`UnknownPolicyError` for the first policy that ``exists(iri)`` denies.
+
+    ``known()`` lists the store's policy IRIs, asked only when a name is wrong (for the suggestions).
+    """
+    from policykg.queries import POLICY_BASE
+
+    for policy in policies:
+        if not exists(policy):
+            name = policy.value.removeprefix(POLICY_BASE)
+            raise UnknownPolicyError(name, closest_policies(name, known()))
+
+
 def run_local(store: ox.Store, query: CannedQuery, params: dict[str, str] | None = None, *,
               evidence: bool = False) -> Results:
-    """Run a canned query on the embedded store; parameters are bound as values, never pasted as text."""
+    """Run a canned query on the embedded store; parameters are bound as values, never pasted as text.
+
+    A ``policy`` parameter that names no policy of the store is an :class:`UnknownPolicyError`
+    (with the closest names), never an empty answer.
+    """
+    from policykg.store import policy_graphs
+
     substitutions = bind_params(query, params or {})
+    require_policies(policy_params(query, substitutions), store.contains_named_graph, lambda: policy_graphs(store))
     try:
         solutions = store.query(query.text, substitutions=substitutions or None)
     except SyntaxError as exc:

@@ -93,9 +93,11 @@ class ReasoningReport:
         return not self.inconsistent
 
     def render(self) -> str:
+        from policykg.ingest.graph import policy_slug
+
         lines = []
         for policy, pairs in self.inconsistent.items():
-            lines.append(f"{_local(policy)}: INCONSISTENT")
+            lines.append(f"{policy_slug(policy)}: INCONSISTENT")
             for c in pairs:
                 lines.append(f"  rules out disclosure to {_local(c.prohibited.recipient)}: "
                              f"\"{_short(c.prohibited.sentence)}\"")

@@ -194,6 +194,23 @@ def _sparql(url: str, text: str, credentials: Credentials | None, timeout: float
         raise QueryError(f"cannot reach the SPARQL endpoint {url}: {reason}") from exc
 
 
+def ask(url: str, text: str, *, credentials: Credentials | None = None, timeout: float = 60) -> bool:
+    """Run an ASK on ``url``."""
+    data, _ = _sparql(url, text, credentials, timeout)
+    if "boolean" not in data:
+        raise QueryError(f"{url}: an ASK query was not answered with a boolean")
+    return bool(data["boolean"])
+
+
+_POLICIES_QUERY = """SELECT DISTINCT ?g WHERE { GRAPH ?g { ?g a <https://w3id.org/policykg/ns#PolicyDocument> } }"""
+
+
+def remote_policies(url: str, *, credentials: Credentials | None = None, timeout: float = 60) -> list[str]:
+    """The policy graph IRIs an endpoint holds."""
+    rows = select(url, _POLICIES_QUERY, credentials=credentials, timeout=timeout).rows
+    return sorted(r["g"].value for r in rows if isinstance(r.get("g"), ox.NamedNode))
+
+
 def select(url: str, text: str, *, credentials: Credentials | None = None, timeout: float = 60) -> Results:
     """Run a SELECT on ``url``; an answer cut at a row cap the server announces is an error, not a result."""
     data, headers = _sparql(url, text, credentials, timeout)
@@ -217,7 +234,14 @@ def select(url: str, text: str, *, credentials: Credentials | None = None, timeo
 def run_remote(url: str, query: CannedQuery, params: dict[str, str] | None = None, *, evidence: bool = False,
                credentials: Credentials | None = None, timeout: float = 60) -> Results:
     """Run a canned query on a SPARQL 1.1 endpoint; the answer equals :func:`policykg.query.run_local`'s."""
-    text = with_values(query.text, bind_params(query, params or {}))
+    from policykg.query import policy_params, require_policies
+
+    substitutions = bind_params(query, params or {})
+    require_policies(policy_params(query, substitutions),
+                     lambda iri: ask(url, f"ASK {{ GRAPH {iri} {{ ?s ?p ?o }} }}", credentials=credentials,
+                                     timeout=timeout),
+                     lambda: remote_policies(url, credentials=credentials, timeout=timeout))
+    text = with_values(query.text, substitutions)
     results = select(url, text, credentials=credentials, timeout=timeout)
     if evidence:
         attach_evidence(results, lambda facts: _evidence_remote(url, facts, credentials, timeout))

@@ -26,6 +26,10 @@ def open_store(path: Path | None = None, *, read_only: bool = False) -> ox.Store
         path.mkdir(parents=True, exist_ok=True)
         return ox.Store(str(path))
     except OSError as exc:
+        if "lock" in str(exc).lower():
+            raise StoreError(f"the store at {path} is open for writing in another process (an ingest, or a "
+                             f"Python session holding policykg.open / pyoxigraph.Store on it): wait for it to "
+                             f"finish or close it, then try again") from None
         raise StoreError(f"cannot open the store at {path}: {exc}") from exc
 
 
@@ -34,6 +38,24 @@ def policy_graphs(store: ox.Store) -> list[str]:
     from policykg.ingest.graph import POLICY_BASE
 
     return sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode) and g.value.startswith(POLICY_BASE))
+
+
+_POLICIES = """
+PREFIX pk: <https://w3id.org/policykg/ns#>
+PREFIX dct: <http://purl.org/dc/terms/>
+SELECT ?policy ?source ?title ?date WHERE {
+  GRAPH ?policy { ?policy a pk:PolicyDocument . OPTIONAL { ?policy pk:sourceFile ?source }
+                  OPTIONAL { ?policy dct:title ?title } OPTIONAL { ?policy dct:date ?date } }
+} ORDER BY ?policy"""
+
+
+def list_policies(store: ox.Store):
+    """The policies of the store with their source file, title and date, as query results."""
+    from policykg.query import Results
+
+    solutions = store.query(_POLICIES)
+    columns = [v.value for v in solutions.variables]
+    return Results(columns, [{c: row[c] for c in columns} for row in solutions])
 
 
 _PK = "https://w3id.org/policykg/ns#"

@@ -85,7 +85,9 @@ class PolicyReport:
 
     @property
     def slug(self) -> str:
-        return _local(self.policy)
+        from policykg.ingest.graph import policy_slug
+
+        return policy_slug(self.policy)
 
     @property
     def missing(self) -> list[Finding]:
@@ -356,11 +358,10 @@ def resolve_policies(store: ox.Store, policies: Iterable[str] = ()) -> list[str]
     wanted = [expand_value("policy", p)[1] for p in policies]
     if not wanted:
         return known
+    from policykg.query import require_policies
+
     known_set = set(known)
-    for iri in wanted:
-        if iri not in known_set:
-            hint = ", ".join(_local(k) for k in known[:8]) + (" ..." if len(known) > 8 else "")
-            raise ValidationError(f"no policy {_local(iri)!r} in the store (it holds: {hint or 'nothing'})")
+    require_policies([ox.NamedNode(iri) for iri in wanted], lambda iri: iri.value in known_set, lambda: known)
     return wanted
 
 

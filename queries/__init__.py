@@ -102,12 +102,21 @@ def resolve(name_or_file: str) -> CannedQuery:
     queries = catalogue()
     if name_or_file in queries:
         return queries[name_or_file]
+    close = closest_names(name_or_file, list(queries))
+    hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    raise QueryError(f"No query {name_or_file!r}.{hint} See `policykg queries`.")
+
+
+def closest_names(wanted: str, names: list[str], n: int = 2) -> list[str]:
+    """The names closest to ``wanted``, also by their hyphenated words ('mergr' -> 'merger-transfer-...')."""
     import difflib
 
-    close = difflib.get_close_matches(name_or_file, list(queries), n=1, cutoff=0.4)
-    close += [q for q in queries if name_or_file in q and q not in close][:1]
-    hint = f" Did you mean {close[0]!r}?" if close else ""
-    raise QueryError(f"No query {name_or_file!r}.{hint} See `policykg queries`.")
+    def score(name: str) -> float:
+        words = [name] + name.split("-")
+        return max(difflib.SequenceMatcher(None, wanted, w).ratio() for w in words)
+
+    ranked = sorted(names, key=lambda name: (-score(name), name))
+    return [name for name in ranked[:n] if score(name) >= 0.7 or wanted in name]
 
 
 def expand_value(kind: str, value: str) -> tuple[str, str]:

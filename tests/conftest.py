@@ -33,7 +33,7 @@ DATA = Path(__file__).resolve().parent / "data"
 
 # The six example policies (file stem = policy slug), as examples/README.md lists them.
 EXAMPLE_POLICIES = ("lumen-analytics", "brightpath-learning", "harbor-goods", "quietnote", "orbit-fitness",
-                    "cafe-verde")
+                    "mojibake/cafe-verde")
 
 PREFIXES = {
     "https://w3id.org/policykg/ns#": "pk:",

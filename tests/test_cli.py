@@ -203,3 +203,41 @@ def _no_default_store_in_the_repo(monkeypatch, tmp_path):
     monkeypatch.setenv("POLICYKG_STORE", str(tmp_path / "default-store"))
     yield
     shutil.rmtree(tmp_path / "default-store", ignore_errors=True)
+
+
+# ---------------------------------------------------------------- names that name nothing
+
+def test_a_policy_parameter_naming_no_stored_policy_exits_2_with_the_closest_name(examples_store_path):
+    from click.testing import CliRunner
+
+    from policykg.cli import main
+
+    result = CliRunner().invoke(main, ["query", "rights", "--store", str(examples_store_path),
+                                       "--param", "policy=quietnot"])
+    assert result.exit_code == 2
+    assert "no policy 'quietnot'" in result.output and "'quietnote'" in result.output
+
+
+def test_a_mistyped_query_name_gets_a_suggestion():
+    from click.testing import CliRunner
+
+    from policykg.cli import main
+
+    result = CliRunner().invoke(main, ["query", "mergr"])
+    assert result.exit_code == 2 and "merger-transfer-without-consent" in result.output
+
+
+def test_policies_lists_every_stored_policy_with_its_source_file(examples_store_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from policykg.cli import main
+
+    result = CliRunner().invoke(main, ["policies", "--store", str(examples_store_path), "--format", "json"])
+    assert result.exit_code == 0
+    rows = json.loads(result.output)["results"]["bindings"]
+    sources = {r["policy"]["value"].removeprefix("https://w3id.org/policykg/policy/"): r["source"]["value"]
+               for r in rows}
+    assert sources["mojibake/cafe-verde"] == "examples/mojibake/cafe-verde.txt"
+    assert len(sources) == 6

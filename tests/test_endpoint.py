@@ -354,3 +354,10 @@ def test_page_refuses_an_undeclared_parameter(url: str) -> None:
     status, _, body = call(url.removesuffix("sparql") + "canned/rights", fields={"category": "pd:EmailAddress"})
     assert status == 400
     assert "no parameter 'category'" in error_of(body)["message"]
+
+
+def test_page_answers_404_with_suggestions_for_a_policy_the_store_lacks(url: str) -> None:
+    status, _, body = call(url.removesuffix("sparql") + "canned/rights", fields={"policy": "quietnot"})
+    assert status == 404
+    error = error_of(body)
+    assert error["code"] == "unknown-policy" and "'quietnote'" in error["message"]

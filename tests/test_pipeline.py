@@ -90,3 +90,99 @@ def test_examples_folder_holds_exactly_the_six_example_policies(examples_store):
     from policykg.store import policy_graphs
 
     assert sorted(policy_graphs(examples_store)) == sorted(policy_iri(s).value for s in EXAMPLE_POLICIES)
+
+
+# ---------------------------------------------------------------- policy identity
+
+def test_same_file_name_in_two_folders_gives_two_policies(store, tmp_path):
+    for service in ("acme", "globex"):
+        (tmp_path / service).mkdir()
+        (tmp_path / service / "privacy.md").write_text(POLICY)
+    report = ingest([tmp_path], store)
+    assert report.ok
+    assert sorted(graph for _, graph, _ in report.stored) == [policy_iri("acme/privacy").value,
+                                                              policy_iri("globex/privacy").value]
+
+
+def test_two_files_with_one_policy_name_are_an_error_naming_both(store, tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first, second = tmp_path / "a" / "privacy.md", tmp_path / "b" / "privacy.txt"
+    first.write_text(POLICY)
+    second.write_text(POLICY + "We keep it for 13 months.\n")
+    report = ingest([first, second], store)          # named on their own: both would be 'privacy'
+    assert [path for path, _, _ in report.stored] == [first]
+    [error] = report.failed
+    assert error.path == second and str(first) in error.problem and "'privacy'" in error.problem
+
+
+def test_the_same_file_named_twice_is_stored_once(store, write_policy):
+    path = write_policy(POLICY, name="tiny-app.txt")
+    report = ingest([path, path], store)
+    assert report.ok and len(report.stored) == 1
+
+
+def test_an_explicit_name_names_the_policy(store, write_policy):
+    report = ingest([write_policy(POLICY, name="privacy.md")], store, name="Acme/Privacy 2024")
+    assert [graph for _, graph, _ in report.stored] == [policy_iri("acme/privacy-2024").value]
+
+
+def test_the_graph_records_the_file_without_its_absolute_path(store, tmp_path):
+    (tmp_path / "acme").mkdir()
+    (tmp_path / "acme" / "privacy.md").write_text(POLICY)
+    ingest([tmp_path], store)
+    [source] = [q.object.value for q in store.quads_for_pattern(
+        None, ox.NamedNode("https://w3id.org/policykg/ns#sourceFile"), None, None)]
+    assert source == f"{tmp_path.name}/acme/privacy.md"
+    assert not source.startswith("/")
+
+
+# ---------------------------------------------------------------- writes
+
+def test_reingesting_an_unchanged_file_writes_no_quads(store, write_policy):
+    from policykg.ingest.pipeline import policy_quads, replace_graph
+
+    path = write_policy(POLICY, name="tiny-app.txt")
+    ingest([path], store)
+
+    class Recording:
+        """The store, with its updates recorded."""
+        def __init__(self) -> None:
+            self.updates: list[str] = []
+
+        def __getattr__(self, name: str):
+            return getattr(store, name)
+
+        def update(self, text: str) -> None:
+            self.updates.append(text)
+            store.update(text)
+
+    recording = Recording()
+    _, quads = policy_quads(path, "tiny-app")
+    replace_graph(recording, policy_iri("tiny-app"), quads)
+    assert recording.updates == []
+    assert quads_in(store, policy_iri("tiny-app")) == len(quads)
+
+
+def test_a_document_over_the_time_budget_is_reported_and_the_rest_stored(store, write_policy, monkeypatch):
+    import time
+
+    from policykg.ingest import pipeline
+
+    slow = write_policy(POLICY, name="slow.txt")
+    good = write_policy(POLICY, name="good.txt")
+    real = pipeline.policy_quads
+
+    def policy_quads(path, *args, **kwargs):
+        if path.name == "slow.txt":
+            time.sleep(30)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "policy_quads", policy_quads)
+    monkeypatch.setattr(pipeline, "PARALLEL_THRESHOLD", 1)    # workers (forked, so they see the patch)
+    started = time.monotonic()
+    report = ingest([slow, good], store, workers=2, time_budget=1.5)
+    assert time.monotonic() - started < 20
+    assert [path for path, _, _ in report.stored] == [good]
+    [error] = report.failed
+    assert error.path == slow and "time budget" in error.problem

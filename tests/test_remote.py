@@ -192,6 +192,9 @@ class FakeHandler(BaseHTTPRequestHandler):
             self.server.data.update(fields["update"][0])
             return self._reply(200)
         solutions = self.server.data.query(fields["query"][0])
+        if isinstance(solutions, ox.QueryBoolean):
+            return self._reply(200, json.dumps({"head": {}, "boolean": bool(solutions)}).encode(),
+                               "application/sparql-results+json")
         rows = list(solutions)
         headers = {}
         if self.server.max_rows is not None and len(rows) > self.server.max_rows:
@@ -320,3 +323,16 @@ def test_query_command_with_endpoint_prints_like_the_local_store(store: ox.Store
                 assert sorted(there.output.splitlines()) == sorted(here.output.splitlines())
     finally:
         fake.close()
+
+
+def test_a_policy_the_endpoint_lacks_is_an_error_with_suggestions(monkeypatch) -> None:
+    from policykg import remote
+    from policykg.errors import UnknownPolicyError
+
+    known = ["https://w3id.org/policykg/policy/acme/privacy"]
+    monkeypatch.setattr(remote, "ask", lambda url, text, **kw: "<https://w3id.org/policykg/policy/acme/privacy>" in text)
+    monkeypatch.setattr(remote, "remote_policies", lambda url, **kw: known)
+    monkeypatch.setattr(remote, "select", lambda *a, **kw: pytest.fail("the question ran on an unknown policy"))
+    with pytest.raises(UnknownPolicyError) as caught:
+        remote.run_remote("http://127.0.0.1:9/sparql", catalogue()["rights"], {"policy": "privacy"})
+    assert caught.value.suggestions == ("acme/privacy",)

@@ -135,7 +135,7 @@ def test_every_canned_query_answers_on_virtuoso_as_on_the_embedded_store(pushed,
 def test_canned_query_parameters_work_on_virtuoso(pushed, store: ox.Store) -> None:
     url, query = pushed["base"] + "/sparql", catalogue()["disclosures"]
     for graph in store.named_graphs():
-        slug = graph.value.rsplit("/", 1)[-1]
+        slug = graph.value.removeprefix("https://w3id.org/policykg/policy/")
         if not graph.value.startswith("https://w3id.org/policykg/policy/"):
             continue
         remote = run_remote(url, query, {"policy": slug}, evidence=True)
