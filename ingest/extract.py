@@ -49,6 +49,10 @@ _DEFINITION = re.compile(r"^\W*(?!(?:This|That|It|Which|What|Who|These|Those|Suc
 _DEFINES = re.compile(r"\b(?:means|refers? to|shall mean|is defined as)\b")
 
 
+# How sure the topic model must be before a rule reads a sentence its cues did not select.
+STATES_CONFIDENCE = 0.8
+
+
 class Reader:
     """Cue tests on one sentence, its section headings and the lead-in of its list.
 
@@ -56,8 +60,12 @@ class Reader:
     answers are memoised per (cue, text) for the reader's lifetime (one document).
     """
 
-    def __init__(self, lexicon: Lexicon):
+    def __init__(self, lexicon: Lexicon, doc: Document | None = None, *, classifiers: bool = True):
         self.lex = lexicon
+        self.doc = doc
+        self.classifiers = classifiers   # False: the cues alone (to measure what the classifiers add)
+        self._topics: dict[int, dict[str, float]] | None = None
+        self._stances: dict[tuple[int, str], dict[str, float]] = {}
         self._memo: dict[tuple[str, str], re.Match[str] | None] = {}
         self._found: dict[tuple[str, str], list[Match]] = {}
         self._words: dict[str, Words] = {}
@@ -75,6 +83,45 @@ class Reader:
                     return None
             found = self._memo[key] = self.lex.cue(cue).search(text)
             return found
+
+    # -- the sentence classifiers (policykg.ingest.classify), asked lazily, once per sentence
+
+    def topic_probability(self, s: Sentence, topic: str) -> float:
+        """How likely the trained topic model finds that ``s`` speaks of ``topic`` (0 to 1)."""
+        if self._topics is None:
+            from policykg.ingest.classify import topic_probabilities
+
+            sentences = self.doc.sentences if self.doc is not None else [s]
+            found = topic_probabilities([(x.text, x.section, x.block.lead) for x in sentences])
+            self._topics = {x.start: p for x, p in zip(sentences, found)}
+        found = self._topics.get(s.start)
+        if found is None:
+            from policykg.ingest.classify import topic_probabilities
+
+            found = self._topics[s.start] = topic_probabilities([(s.text, s.section, s.block.lead)])[0]
+        return found[topic]
+
+    def stance(self, s: Sentence, topic: str) -> tuple[str, float]:
+        """The stance the trained stance model reads in ``s`` about ``topic``, with its probability."""
+        key = (s.start, topic)
+        probs = self._stances.get(key)
+        if probs is None:
+            from policykg.ingest.classify import stance_probabilities
+
+            probs = self._stances[key] = stance_probabilities((s.text, s.section, s.block.lead), topic)
+        best = max(probs, key=probs.__getitem__)
+        return best, probs[best]
+
+    def states(self, s: Sentence, topic: str) -> bool:
+        """Whether the trained models find that ``s`` states something of the practice ``topic`` (that it
+        is done, denied or done on a condition; not a mere mention), at least STATES_CONFIDENCE sure of
+        the topic. Rules use it where their cues gate a sentence: the cues say how a practice is worded,
+        this says that the sentence is about it, in words the cues do not know."""
+        if not self.classifiers or s.block.kind == "heading":
+            return False
+        if self.topic_probability(s, topic) < STATES_CONFIDENCE:
+            return False
+        return self.stance(s, topic)[0] != "mentioned"
 
     def spans(self, cue: str, text: str) -> list[tuple[int, int]]:
         """Where in ``text`` the cue matches, every match (the cue's hints gate it as in :meth:`says`)."""
@@ -317,12 +364,26 @@ def corporate_transaction(doc: Document, r: Reader) -> Iterator[Fact]:
 _DENIED_AFTER = re.compile(r"\b(?:but|and)\s+(?:we|I)\s*(?:will|'ll|’ll|do|would)?\s*(?:never|not|n't|n’t)\s+(?:ever\s+)?do\s+(?:that|this|so)\b", re.I)
 
 
+# How sure the stance model must be to read a denial of sale where the cues' grammar finds none.
+SALE_DENIAL_CONFIDENCE = 0.7
+
+
 def sale(doc: Document, r: Reader) -> Iterator[Fact]:
-    """Selling or renting personal data, said or denied ("we do not sell or rent your information")."""
+    """Selling or renting personal data, said or denied ("we do not sell or rent your information").
+
+    Which decides: the cues find a sale word and, where their grammar accepts it (an object that is
+    personal data, no definition, right or question around it), whether its clause is negated. Where
+    the grammar rejects a sale word, the trained models may still read a denial ("we do not sell,
+    trade, or otherwise transfer to outside parties your personally identifiable information"), at
+    least SALE_DENIAL_CONFIDENCE sure. They never add or remove a stated sale: on held-out sentences
+    they read stated sales no better than the cues (too few in the labelled data), and letting them
+    overrule the cues removed true sales on the corpus ("We may sell your personal information").
+    """
     lex = r.lex
     for s in doc.sentences:
         if s.block.kind == "heading" or r.says("sale-described", s.text):
             continue
+        cues_found = False
         for m in lex.cue("sale").finditer(s.text):
             if s.text[max(0, m.start() - 1):m.start()] in ("\"", "\u201c", "'", "\u2018"):
                 continue  # a quoted term in a definition: "sell" has the meaning given by the CCPA
@@ -344,7 +405,14 @@ def sale(doc: Document, r: Reader) -> Iterator[Fact]:
                 continue
             # "others sell their users' information, but we'll never do that": denied after the fact
             negated = r.negated_at(s.text, m.start()) or bool(_DENIED_AFTER.search(s.text, m.end()))
+            cues_found = True
             yield Fact("Sale", s, (("pk:modality", PROHIBITED if negated else PERMITTED),))
+        if not cues_found and lex.cue("sale").search(s.text) and not r.says("merger", s.text) \
+                and r.states(s, "sale"):
+            stance, p = r.stance(s, "sale")
+            if stance == "not_performed" and p >= SALE_DENIAL_CONFIDENCE:
+                # a denial in words the cues do not know ("personal information is not something we trade in")
+                yield Fact("Sale", s, (("pk:modality", PROHIBITED),))
 
 
 _DURATION_UNITS = {"day": "D", "week": "W", "month": "M", "year": "Y", "hour": "H"}
@@ -408,6 +476,8 @@ def cross_border_transfer(doc: Document, r: Reader) -> Iterator[Fact]:
             continue
         m = r.says("transfer", s.text)
         transfer_section = r.heading_says("transfer-heading", s)
+        if not m and r.states(s, "transfer"):
+            m = re.search(r"\S", s.text)   # the models find a transfer the cues miss; negation read from the start
         if m and re.search(r"\b(?:transfer|stor|process|host|locat|maintain|hous|kept|keep|move|access|send|sent|transmit|server|data ?cent)\w*", s.text, re.I):
             if not r.negated_at(s.text, m.start()) or re.search(r"\bnot (?:be )?(?:the same|as protective|equivalent)", s.text, re.I):
                 transfers.append(s)
@@ -549,27 +619,74 @@ def change_notice(doc: Document, r: Reader) -> Iterator[Fact]:
                 yield Fact("ChangeNoticeStatement", s, (("pk:mechanism", literal(mechanism)),))
 
 
-def _dnt_stance(r: Reader, text: str) -> str:
+# An indirect question after a verb of telling or knowing states nothing: "the law requires us to
+# disclose how we respond to DNT signals", "we will tell you whether we honour them".
+_INDIRECT_QUESTION = re.compile(
+    r"\b(?:disclos\w*|explain\w*|describ\w*|tell\w*|inform\w*|know\w*|ask\w*|determin\w*|stat(?:e|es|ed|ing)|"
+    r"say\w*|notify\w*|understand\w*|decid\w*|learn\w*|clarif\w*|about)\s+(?:you\s+|users\s+)?"
+    r"(?:how|whether|if)\b(?:[^.;:]*?)(?=[.;:]|,\s+(?:but|and|however)\b|$)", re.I)
+
+
+def without_indirect_questions(text: str) -> str:
+    """``text`` with its indirect questions blanked out (same length, so offsets still hold)."""
+    return _INDIRECT_QUESTION.sub(lambda m: " " * len(m.group(0)), text)
+
+
+def _dnt_stance_by_rules(r: Reader, text: str) -> str:
     text = re.sub(r"\bdo[- ]not[- ]track\b", "DNT", text, flags=re.I)   # the name must not read as a negation
+    text = without_indirect_questions(text)
     if r.says("dnt-not-honored", text):
         return "not-honored"
-    if r.says("dnt-honored", text):
-        return "honored"
+    honored = r.says("dnt-honored", text)
+    if honored:
+        # "we are not set up to respond to them": an honouring verb in a negated clause denies it
+        return "not-honored" if r.negated_at(text, honored.start()) else "honored"
     return "mentioned"
 
 
+# The stance model decides where it is this sure that a sentence denies honouring the signals.
+DNT_DENIAL_CONFIDENCE = 0.6
+
+
+# "Do Not Track is a privacy preference that you can set ...": what DNT is, not what the company does
+_DNT_DEFINED = re.compile(r"^\W*(?:the\s+)?[\"“']?do[- ]not[- ]track[\"”']?\s*(?:\([\"“']?DNT[\"”']?\)\s*)?"
+                          r"(?:is|are|refers to|means|was)\s+(?:a|an|the)\b", re.I)
+
+
+def _dnt_stance(r: Reader, s: Sentence) -> str:
+    """What ``s`` says of Do Not Track signals: honored, not-honored or mentioned.
+
+    Which decides: the stance cues of cues.ttl where they read a stance (on held-out labelled sentences
+    their denials are right 5 times in 6); where they read none, the trained stance model may find a
+    denial they miss ("we take no action in response", "we are not set up to honour them") when it is
+    at least DNT_DENIAL_CONFIDENCE sure. The model never decides "honored": its training data holds too
+    few such sentences (policykg/models/MODEL-CARD.md).
+    """
+    if _DNT_DEFINED.match(s.text):
+        return "mentioned"
+    found = _dnt_stance_by_rules(r, s.text)
+    if found == "mentioned" and r.classifiers:
+        stance, p = r.stance(s, "dnt")
+        if stance == "not_performed" and p >= DNT_DENIAL_CONFIDENCE:
+            return "not-honored"
+    return found
+
+
 def do_not_track(doc: Document, r: Reader) -> Iterator[Fact]:
+    """The policy's stance on Do Not Track: the cues find the sentences that name it (a name is not
+    ambiguous), the stance is read in them and, when they only mention it, in the next sentences of
+    the same block ("Some browsers have DNT features. ... We take no action in response.")."""
     stance: str | None = None
     evidence: Sentence | None = None
     sentences = doc.sentences
     for i, s in enumerate(sentences):
         if not r.says("dnt", s.text):
             continue
-        found = _dnt_stance(r, s.text)
-        for nxt in sentences[i + 1:i + 3]:   # "Some browsers have DNT features. ... We do not respond to those signals."
+        found = _dnt_stance(r, s)
+        for nxt in sentences[i + 1:i + 3]:
             if found != "mentioned" or nxt.block is not s.block:
                 break
-            found = _dnt_stance(r, nxt.text)
+            found = _dnt_stance(r, nxt)
         rank = {"mentioned": 0, "honored": 1, "not-honored": 2}
         if stance is None or rank[found] > rank[stance]:
             stance, evidence = found, s
@@ -606,8 +723,8 @@ RULES: tuple[Rule, ...] = (
 )
 
 
-def extract_facts(doc: Document, lexicon: Lexicon) -> list[Fact]:
-    reader = Reader(lexicon)
+def extract_facts(doc: Document, lexicon: Lexicon, *, classifiers: bool = True) -> list[Fact]:
+    reader = Reader(lexicon, doc, classifiers=classifiers)
     facts: list[Fact] = []
     for rule in RULES:
         facts.extend(rule(doc, reader))

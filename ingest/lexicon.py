@@ -124,7 +124,7 @@ def normalise_label(text: str) -> str:
 
 
 class CuePattern:
-    """A cue's regular expression, matched case-insensitively.
+    """A cue's regular expression, matched case-insensitively (but for parts marked ``(?-i:...)``).
 
     Python's case-insensitive matching is about twice as slow as plain matching, so a pattern
     lower-cased (its escapes kept) runs case-sensitively on the lower-cased text, which is the same
@@ -137,7 +137,8 @@ class CuePattern:
         self.pattern = pattern
         self._insensitive = re.compile(pattern, re.IGNORECASE)
         lowered = re.sub(r"(\\.)|([A-Z])", lambda m: m.group(1) or m.group(2).lower(), pattern)
-        self._lower: re.Pattern[str] | None = re.compile(lowered)
+        # a part that keeps its case, (?-i:Do Not Track), cannot run on lower-cased text
+        self._lower: re.Pattern[str] | None = None if "(?-i:" in pattern else re.compile(lowered)
 
     def _target(self, text: str) -> tuple[re.Pattern[str], str]:
         if self._lower is not None:

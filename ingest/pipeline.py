@@ -125,9 +125,10 @@ def read_document(path: Path, slug: str | None = None) -> Document:
     return doc
 
 
-def facts_of(doc: Document) -> list[Fact]:
+def facts_of(doc: Document, *, classifiers: bool = True) -> list[Fact]:
+    """The facts the rules read (with the sentence classifiers where a rule asks them, unless turned off)."""
     lexicon = load_lexicon()
-    return list(parties(doc, lexicon)) + extract_facts(doc, lexicon)
+    return list(parties(doc, lexicon)) + extract_facts(doc, lexicon, classifiers=classifiers)
 
 
 def policy_quads(path: Path, slug: str | None = None, source: str | None = None) -> tuple[Document, list[ox.Quad]]:

@@ -33,6 +33,24 @@ TOPIC_WORDS = re.compile(
     r"countr|abroad|outside|contact|complain|supervisory)", re.I)
 
 
+# Words of the topics a plain sample holds too few sentences of: with --rare, up to one sentence per
+# group and policy is drawn among the sentences with a word of that group.
+RARE_WORDS = {name: re.compile(pattern, re.I) for name, pattern in {
+    "sale": r"\b(?:sell|sells|selling|sold|sale of|rent(?:s|ed|ing)?\b|trade)",
+    "dnt": r"\b(?:do[- ]not[- ]track|dnt\b|global privacy control|browser signal)",
+    "merger": r"\b(?:merger|acquisition|acquired|bankrupt|reorgani[sz]|divest|sale of (?:all|some|substantially))",
+    "transfer": r"\b(?:transfer|countr|abroad|outside (?:the|of)|standard contractual|adequacy|privacy shield|"
+                r"binding corporate)",
+    "consent-by-use": r"\bby (?:using|accessing|visiting|continuing|submitting)|\byou (?:agree|consent|accept)",
+    "legal-basis": r"\b(?:legal basis|lawful basis|legitimate interest|performance of (?:a|the|our) contract|"
+                   r"legal obligation|grounds? for processing)",
+    "retention": r"\b(?:retain|retention|as long as|period|delete)",
+    "children": r"\b(?:child|minor|under (?:the age|13|16|18)|parent)",
+    "change-notice": r"\b(?:chang(?:e|es|ed) (?:to )?(?:this|our|the) (?:privacy )?(?:policy|notice|statement)|"
+                     r"revis|last (?:updated|modified))",
+}.items()}
+
+
 def sentence_id(policy: str, start: int, text: str) -> str:
     return hashlib.sha1(f"{policy}\0{start}\0{text}".encode()).hexdigest()[:12]
 
@@ -45,8 +63,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-chars", type=int, default=600)
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--rare", action="store_true",
+                    help="draw only sentences with a word of a rare topic, --per-policy of each group of RARE_WORDS")
+    ap.add_argument("--exclude", type=Path, action="append", default=[],
+                    help="a sample already drawn (JSON lines with ids): none of its sentences is drawn again")
     args = ap.parse_args(argv)
 
+    exclude = {json.loads(line)["id"] for path in args.exclude for line in path.open(encoding="utf-8")}
     rows = []
     policies = 0
     for path in find_files([args.folder]):
@@ -55,10 +78,20 @@ def main(argv: list[str] | None = None) -> int:
         except InputError:
             continue
         sents = [s for s in doc.sentences
-                 if len(s.text.split()) >= args.min_words and len(s.text) <= args.max_chars]
+                 if len(s.text.split()) >= args.min_words and len(s.text) <= args.max_chars
+                 and sentence_id(doc.slug, s.start, s.text) not in exclude]
         if len(sents) < 5:
             continue
         rng = random.Random(f"{args.seed}:{doc.slug}")
+        if args.rare:
+            pick = []
+            for pattern in RARE_WORDS.values():
+                found = [s for s in sents if pattern.search(s.text) and s not in pick]
+                pick += rng.sample(found, min(len(found), args.per_policy))
+            policies += bool(pick)
+            rows += [{"id": sentence_id(doc.slug, s.start, s.text), "policy": doc.slug, "section": s.section,
+                      "lead": s.block.lead, "text": s.text} for s in sorted(pick, key=lambda s: s.start)]
+            continue
         topical = [s for s in sents if TOPIC_WORDS.search(s.text)]
         other = [s for s in sents if not TOPIC_WORDS.search(s.text)]
         half = args.per_policy // 2
