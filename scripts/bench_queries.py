@@ -1,20 +1,27 @@
 #!/usr/bin/env python3
 """Time every canned question on a store: in-process engine time and the command line, start-up included.
 
-    python scripts/bench_queries.py --store kg [--runs 5] [--policy SLUG] [--evidence] [QUESTION ...]
+    python scripts/bench_queries.py --store kg [--runs 5] [--policy SLUG] [--evidence] [--format csv]
+                                    [--queries DIR] [QUESTION ...]
 
 For each question (all canned ones by default) it prints the median over ``--runs`` runs of
 
 - ``engine``: :func:`policykg.query.run_local` in this process on the whole store (query, rows as
   terms, hidden columns dropped), wall and CPU time;
-- ``cli``: ``policykg query NAME --store S --format csv`` in a child process, wall and CPU time
-  (start-up, import and printing included);
+- ``cli``: ``policykg query NAME --store S --format table`` (or ``--format``) in a child process,
+  wall and CPU time (start-up, import and printing included);
 - ``cli policy``: the same with ``--param policy=SLUG`` (default: the policy with the most facts);
 - ``cli evidence`` (with ``--evidence``): the whole store with ``--evidence``;
 
 and ``solutions`` (what the engine returned) beside ``rows`` (the answers shown): equal when the
 question answers one row per answer. CPU time is the steadier figure on a shared machine. The
 command line used is the ``policykg`` beside this interpreter (run the script with the venv's python).
+
+``--queries DIR`` times the ``NAME.rq`` files of DIR instead of the canned ones (``policykg query
+DIR/NAME.rq``), e.g. another version of the questions, to compare both under the same load:
+
+    mkdir old && for f in queries/*.rq; do git show main:$f > old/$(basename $f); done
+    python scripts/bench_queries.py --store kg --queries old
 """
 from __future__ import annotations
 
@@ -79,12 +86,14 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=3, help="runs of each measurement (default 3)")
     ap.add_argument("--policy", help="slug for the --param policy=... runs (default: the policy with the most facts)")
     ap.add_argument("--evidence", action="store_true", help="also time the whole store with --evidence")
+    ap.add_argument("--format", default="table", choices=["table", "csv", "json"], help="output format (default table)")
+    ap.add_argument("--queries", type=Path, help="time the NAME.rq files of this folder instead of the canned questions")
     args = ap.parse_args()
     if not args.store.is_dir():
         print(f"bench_queries: no store at {args.store}", file=sys.stderr)
         return 2
 
-    from policykg.queries import catalogue
+    from policykg.queries import catalogue, parse_query
     from policykg.query import bind_params
     from policykg.store import open_store
 
@@ -93,14 +102,18 @@ def main() -> int:
         print(f"bench_queries: no policykg beside {sys.executable}", file=sys.stderr)
         return 2
     store = open_store(args.store, read_only=True)
-    queries = catalogue()
+    if args.queries:
+        queries = {f.stem: parse_query(f.stem, f.read_text(encoding="utf-8")) for f in sorted(args.queries.glob("*.rq"))}
+    else:
+        queries = catalogue()
     names = args.questions or list(queries)
     unknown = [n for n in names if n not in queries]
     if unknown:
         print(f"bench_queries: no canned question {unknown[0]!r}", file=sys.stderr)
         return 2
     policy = args.policy or busiest_policy(store)
-    print(f"store {args.store}, {args.runs} runs each (median), --param policy={policy}, "
+    print(f"store {args.store}, {'queries of ' + str(args.queries) if args.queries else 'canned questions'}, "
+          f"{args.runs} runs each (median), --format {args.format}, --param policy={policy}, "
           f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}")
 
     header = ["question", "solutions", "rows", "engine s", "cpu", "cli s", "cpu", "cli policy s", "cpu"]
@@ -112,7 +125,8 @@ def main() -> int:
         query = queries[name]
         solutions = sum(1 for _ in store.query(query.text))
         engine_wall, engine_cpu, rows = time_engine(store, query, args.runs)
-        base = [str(cli), "query", name, "--store", str(args.store), "--format", "csv"]
+        target = str(args.queries / f"{name}.rq") if args.queries else name
+        base = [str(cli), "query", target, "--store", str(args.store), "--format", args.format]
         figures = [engine_wall, engine_cpu, *time_cli(base, args.runs)]
         if any(p.name == "policy" for p in query.params):
             bind_params(query, {"policy": policy})      # a bad slug fails here, not in a child
