@@ -28,11 +28,11 @@ import pyoxigraph as ox
 
 from policykg.errors import QueryError, StoreError
 from policykg.queries import CannedQuery
-from policykg.query import Results, Term, attach_evidence, bind_params, shape
+from policykg.query import Results, Term, attach_evidence, bind_params, evidence_of, shape
 
 # Result caps some servers apply silently (Virtuoso's ResultSetMaxRows default is 10000).
 KNOWN_ROW_CAPS = (10000, 100000)
-_EVIDENCE_CHUNK = 100
+_EVIDENCE_CHUNK = 100     # facts per evidence request (the query text grows with them)
 _UPDATE_CHUNK = 500
 
 # --- reading SPARQL text -------------------------------------------------------------------------
@@ -244,33 +244,9 @@ def run_remote(url: str, query: CannedQuery, params: dict[str, str] | None = Non
     text = with_values(query.text, substitutions)
     results = select(url, text, credentials=credentials, timeout=timeout)
     if evidence:
-        attach_evidence(results, lambda facts: _evidence_remote(url, facts, credentials, timeout))
+        attach_evidence(results, lambda facts: evidence_of(
+            facts, lambda text: select(url, text, credentials=credentials, timeout=timeout).rows, _EVIDENCE_CHUNK))
     return shape(results, query, evidence=evidence)
-
-
-# what policykg.store.fact_evidence reads from the embedded store, asked of an endpoint
-_EVIDENCE_QUERY = """
-PREFIX pk: <https://w3id.org/policykg/ns#>
-PREFIX oa: <http://www.w3.org/ns/oa#>
-SELECT ?fact ?sentence ?section WHERE {
-  GRAPH ?g { ?fact pk:evidence ?ev . ?ev oa:exact ?sentence . OPTIONAL { ?ev pk:section ?section } }
-}"""
-
-
-def _evidence_remote(url: str, facts: list[ox.NamedNode], credentials: Credentials | None,
-                     timeout: float) -> dict[str, tuple[str, str | None]]:
-    found: dict[str, tuple[str, str | None]] = {}
-    for start in range(0, len(facts), _EVIDENCE_CHUNK):
-        chunk = facts[start:start + _EVIDENCE_CHUNK]
-        values = " ".join(str(f) for f in chunk)
-        m = _WHERE.search(masked(_EVIDENCE_QUERY))
-        assert m is not None
-        text = _EVIDENCE_QUERY[: m.end()] + f"\n  VALUES ?fact {{ {values} }}\n" + _EVIDENCE_QUERY[m.end():]
-        for row in select(url, text, credentials=credentials, timeout=timeout).rows:
-            fact, sentence, section = row["fact"], row["sentence"], row["section"]
-            if fact is not None and sentence is not None:
-                found.setdefault(fact.value, (sentence.value, section.value if section is not None else None))
-    return found
 
 
 # --- pushing graphs -----------------------------------------------------------------------------

@@ -7,7 +7,36 @@ Header lines (before the query) are ``# key: value``:
 - ``param``: ``NAME KIND description`` (KIND is ``policy``, ``iri`` or ``literal``), one line each:
   a variable ``?NAME`` of the query that the caller may bind (never pasted into the text);
 - ``hidden``: columns the query selects for internal use (``fact``: the fact behind a row, which
-  ``--evidence`` turns into its sentence and section) and that are not shown.
+  ``--evidence`` turns into its sentence and section) and that are not shown;
+- ``order``: columns the runner sorts the rows by, in SPARQL's ORDER BY order (unbound first, then
+  blank nodes, IRIs, literals; numbers by value). The queries have no ORDER BY of their own.
+
+How the canned questions are written, so that they stay fast on a store of hundreds of policies
+(measured on the 508 policies of the tosback corpus, 670,000 quads; Oxigraph plans without
+statistics: it starts from the pattern it guesses smallest, a constant object ahead of an unbound
+one and any predicate ahead of rdf:type, ties in text order, and looks each later pattern up once per
+row so far, one index seek each):
+
+- One row per answer, not per fact: ``GROUP BY`` the answer columns, with the hidden fact
+  ``IRI(MIN(STR(?f)))``, the first in IRI order. MIN over the strings picks the same fact on every
+  engine. No DISTINCT, which would be per fact (30,000 rows for 10,000 answers of data-collected).
+- No ORDER BY: Oxigraph's reads both terms' strings from the store at every comparison (0.7 s for
+  10,000 rows); the runner sorts the decoded rows by ``order`` in milliseconds.
+- A policy's graph holds its own facts only, so facts are matched inside the graph, without the
+  ``pk:states`` link (the same on every graph ``policykg ingest`` writes).
+- Questions over the big classes (30,000 collections, 24,000 uses, 14,000 disclosures) join one
+  ``{ SELECT }`` per pattern: each subquery is one scan, and Oxigraph joins subqueries by hashing
+  rather than looking 30,000 facts up one by one (two to three times faster). Questions over a rare
+  class or condition put it first and let the engine look the rest up.
+- A practice counts unless the policy rules it out: ``MINUS { ?f pk:modality pk:Prohibited }``
+  (1,300 triples) rather than matching the 69,000 ``pk:modality pk:Permitted`` ones. The two are the
+  same on valid graphs: the structure profile holds every practice to exactly one modality,
+  Permitted or Prohibited.
+- A condition on the whole policy (a safeguard anywhere in it) is a MINUS, evaluated once, not a
+  FILTER NOT EXISTS, evaluated again for every row.
+
+With ``--param policy=...`` the policy is bound in every subquery (pyoxigraph substitutes the
+variable), so each scan reads one graph.
 """
 from __future__ import annotations
 
@@ -47,6 +76,7 @@ class CannedQuery:
     params: tuple[Param, ...]
     hidden: tuple[str, ...]
     text: str
+    order: tuple[str, ...] = ()
 
     @property
     def description(self) -> str:
@@ -76,7 +106,7 @@ def parse_query(name: str, text: str) -> CannedQuery:
     columns = tuple((fields.get("columns") or [""])[0].split())
     return CannedQuery(name=name, title=(fields.get("title") or [""])[0], question=(fields.get("question") or [""])[0],
                        columns=columns, params=tuple(params), hidden=tuple((fields.get("hidden") or [""])[0].split()),
-                       text=text)
+                       text=text, order=tuple((fields.get("order") or [""])[0].split()))
 
 
 @lru_cache(maxsize=1)

@@ -69,3 +69,21 @@ def test_header_with_a_bad_param_kind_is_rejected():
 
     with pytest.raises(QueryError, match="bad param"):
         parse_query("x", "# title: t\n# param: policy nosuchkind text\nSELECT ?policy WHERE {}")
+
+
+@pytest.mark.parametrize("name", list(QUERIES))
+def test_query_answers_one_row_per_answer_on_the_examples(name, examples_store):
+    """The engine's own rows, hidden fact included: no two share their answer columns (one row per
+    answer, not one per fact; the runner drops nothing)."""
+    q = QUERIES[name]
+    solutions = examples_store.query(q.text)
+    rows = [tuple(s[c] for c in q.columns) for s in solutions]
+    assert rows, f"{name}: no answer on examples/"
+    repeated = sorted({r for r in rows if rows.count(r) > 1}, key=str)
+    assert repeated == [], f"{name}.rq gives these answers more than once: {repeated[:3]}"
+
+
+@pytest.mark.parametrize("name", list(QUERIES))
+def test_query_order_names_columns_of_the_query(name):
+    q = QUERIES[name]
+    assert set(q.order) <= set(q.columns), f"{name}.rq: '# order:' names a column not in '# columns:'"
