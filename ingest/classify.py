@@ -94,8 +94,12 @@ class LinearModel:
     coef: object            # scipy.sparse.csr_matrix
     intercept: np.ndarray
 
+    def __post_init__(self) -> None:
+        # features x classes, transposed once: every document's sentences are scored against it
+        object.__setattr__(self, "_by_feature", self.coef.T.tocsr())
+
     def scores(self, X) -> np.ndarray:
-        return np.asarray((X @ self.coef.T).todense()) + self.intercept
+        return (X @ self._by_feature).toarray() + self.intercept
 
     def save(self, path) -> None:
         import scipy.sparse
@@ -122,6 +126,12 @@ def _load(name: str) -> LinearModel:
 def models() -> tuple[LinearModel, LinearModel]:
     """The shipped (topic, stance) models."""
     return _load("topic"), _load("stance")
+
+
+def preload() -> None:
+    """Load the models and the feature hasher now (before worker processes fork, so they share them)."""
+    models()
+    _vectorizer()
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:

@@ -468,6 +468,14 @@ def retention(doc: Document, r: Reader) -> Iterator[Fact]:
 _DEROGATION = "https://w3id.org/dpv/legal/eu/gdpr#A49"
 
 
+# "stored on servers located within the European Union": data kept in Europe crosses no border that
+# the GDPR's Chapter V is about (the cues know no such place as a transfer; the models may read one)
+_KEPT_WITHIN_EUROPE = re.compile(
+    r"\b(?:stored|hosted|kept|processed|held|housed|maintained|remains?|stays?)\b(?:(?!\bnot\b)[^.;]){0,60}?"
+    r"\b(?:within|inside|in)\s+(?:the\s+)?(?:EU|EEA|European (?:Union|Economic Area)|Europe)\b"
+    r"(?![^.]{0,40}\b(?:and|or)\b[^.]{0,20}\b(?:outside|United States|USA|US)\b)", re.I)
+
+
 def cross_border_transfer(doc: Document, r: Reader) -> Iterator[Fact]:
     transfers: list[Sentence] = []
     safeguards: dict[str, Sentence] = {}
@@ -476,7 +484,7 @@ def cross_border_transfer(doc: Document, r: Reader) -> Iterator[Fact]:
             continue
         m = r.says("transfer", s.text)
         transfer_section = r.heading_says("transfer-heading", s)
-        if not m and r.states(s, "transfer"):
+        if not m and r.states(s, "transfer") and not _KEPT_WITHIN_EUROPE.search(s.text):
             m = re.search(r"\S", s.text)   # the models find a transfer the cues miss; negation read from the start
         if m and re.search(r"\b(?:transfer|stor|process|host|locat|maintain|hous|kept|keep|move|access|send|sent|transmit|server|data ?cent)\w*", s.text, re.I):
             if not r.negated_at(s.text, m.start()) or re.search(r"\bnot (?:be )?(?:the same|as protective|equivalent)", s.text, re.I):
@@ -653,8 +661,9 @@ _DNT_DEFINED = re.compile(r"^\W*(?:the\s+)?[\"“']?do[- ]not[- ]track[\"”']?\
                           r"(?:is|are|refers to|means|was)\s+(?:a|an|the)\b", re.I)
 
 
-def _dnt_stance(r: Reader, s: Sentence) -> str:
-    """What ``s`` says of Do Not Track signals: honored, not-honored or mentioned.
+def _dnt_stance(r: Reader, s: Sentence) -> tuple[str, bool]:
+    """What ``s`` says of Do Not Track signals (honored, not-honored or mentioned), and whether the
+    cues read it (True) or the trained stance model (False).
 
     Which decides: the stance cues of cues.ttl where they read a stance (on held-out labelled sentences
     their denials are right 5 times in 6); where they read none, the trained stance model may find a
@@ -663,34 +672,41 @@ def _dnt_stance(r: Reader, s: Sentence) -> str:
     few such sentences (policykg/models/MODEL-CARD.md).
     """
     if _DNT_DEFINED.match(s.text):
-        return "mentioned"
+        return "mentioned", True
     found = _dnt_stance_by_rules(r, s.text)
     if found == "mentioned" and r.classifiers:
         stance, p = r.stance(s, "dnt")
         if stance == "not_performed" and p >= DNT_DENIAL_CONFIDENCE:
-            return "not-honored"
-    return found
+            return "not-honored", False
+    return found, True
 
 
 def do_not_track(doc: Document, r: Reader) -> Iterator[Fact]:
     """The policy's stance on Do Not Track: the cues find the sentences that name it (a name is not
     ambiguous), the stance is read in them and, when they only mention it, in the next sentences of
-    the same block ("Some browsers have DNT features. ... We take no action in response.")."""
-    stance: str | None = None
+    the same block ("Some browsers have DNT features. ... We take no action in response.").
+
+    Over the policy, a stance the cues read outranks one only the model reads (a policy that says
+    "our website honours DNT" and then "if your browser sends DNT, we do not set cookies" honours
+    it); among equals a denial outranks honouring, and both outrank a mention.
+    """
+    best: tuple[int, int] | None = None
     evidence: Sentence | None = None
+    stance = "mentioned"
     sentences = doc.sentences
+    rank = {"mentioned": 0, "honored": 1, "not-honored": 2}
     for i, s in enumerate(sentences):
         if not r.says("dnt", s.text):
             continue
-        found = _dnt_stance(r, s)
+        found, by_cues = _dnt_stance(r, s)
         for nxt in sentences[i + 1:i + 3]:
             if found != "mentioned" or nxt.block is not s.block:
                 break
-            found = _dnt_stance(r, nxt)
-        rank = {"mentioned": 0, "honored": 1, "not-honored": 2}
-        if stance is None or rank[found] > rank[stance]:
-            stance, evidence = found, s
-    if stance is not None:
+            found, by_cues = _dnt_stance(r, nxt)
+        key = (int(by_cues) if found != "mentioned" else 0, rank[found])
+        if best is None or key > best:
+            best, stance, evidence = key, found, s
+    if best is not None:
         yield Fact("DoNotTrackStatement", evidence, (("pk:stance", literal(stance)),))
 
 

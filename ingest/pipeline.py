@@ -218,7 +218,10 @@ def _prepared(files: list[PolicyFile], workers: int, budget: float | None) -> It
 
     from pebble import ProcessPool, ProcessExpired
 
-    load_lexicon()  # compiled once here; forked workers inherit it
+    load_lexicon()  # compiled once here; forked workers inherit it, and the classifiers
+    from policykg.ingest.classify import preload
+
+    preload()
 
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     with ProcessPool(max_workers=max(workers, 1), context=context) as pool:

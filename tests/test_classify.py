@@ -122,3 +122,9 @@ def test_what_dnt_is_says_nothing_of_the_company(read_facts):
 
 def test_do_not_track_as_a_verb_is_not_the_browser_setting(read_facts):
     assert dnt(read_facts, "Privacy\n\nWe do not track which files you transfer with the client.\n") == set()
+
+
+def test_a_stance_the_cues_read_outranks_one_only_the_model_reads(read_facts):
+    text = ("Privacy\n\nOur website honours Do Not Track (DNT) signals. If your browser sends a DNT signal, "
+            "we do not set analytics cookies.\n")
+    assert dnt(read_facts, text) == {"honored"}
