@@ -279,10 +279,61 @@ def _is_noise(block: _RawBlock) -> bool:
 
 # ------------------------------------------------------------------ sentences
 
+# blingfire needs about 25 bytes of memory per character of its input: a block longer than this goes
+# through it in windows of this size (see split_sentences).
+SPLIT_WINDOW = 100_000
+_MAY_BREAK = re.compile(r"[.!?]\s+\S")
+
+
 def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence offsets within ``text`` (blingfire's finite-state splitter, which keeps "Sec. 4.2" together)."""
-    if len(text) < 30 or not re.search(r"[.!?]\s+\S", text):
+    """Sentence offsets within ``text`` (blingfire's finite-state splitter, which keeps "Sec. 4.2" together).
+
+    Blocks longer than SPLIT_WINDOW go through blingfire a window at a time, so its memory stays
+    bounded. A break is kept only where blingfire saw at least a quarter window of text on either
+    side of it (windows overlap, each starting with some of the text already split, for context),
+    so the sentences are the ones it finds in the whole block.
+    """
+    if len(text) < 30 or not _MAY_BREAK.search(text):
         return [(0, len(text))]
+    if len(text) <= SPLIT_WINDOW:
+        return _blingfire_spans(text)
+    window, quarter = SPLIT_WINDOW, SPLIT_WINDOW // 4
+    spans: list[tuple[int, int]] = []
+    cursor = ctx = 0   # the start of the next sentence; where the window starts (at most a quarter before)
+    while True:
+        end = min(ctx + window, len(text))
+        found = [(ctx + s, ctx + e) for s, e in _blingfire_spans(text[ctx:end])]
+        ahead = [(s, e) for s, e in found if e > cursor]
+        ahead[0] = (cursor, ahead[0][1])    # blingfire may have joined it to the context before it
+        if end == len(text):
+            return spans + ahead
+        done = 0
+        while done + 1 < len(ahead) and end - ahead[done][1] >= quarter:
+            done += 1
+        if done:
+            spans += ahead[:done]
+            cursor = ahead[done][0]
+            ctx = max(ahead[done - 1][0], cursor - quarter)
+            continue
+        # the sentence at the cursor is longer than half a window: it ends at the first break that
+        # a later window (each half a window on) finds in its middle half, or at the end of the text
+        pos = ctx + window // 2
+        while True:
+            stop = min(pos + window, len(text))
+            later = [(pos + s, pos + e) for s, e in _blingfire_spans(text[pos:stop])]
+            breaks = [i for i in range(1, len(later))
+                      if later[i][0] - pos >= quarter and (stop - later[i][0] >= quarter or stop == len(text))]
+            if breaks:
+                spans.append((cursor, later[breaks[0] - 1][1]))
+                cursor = later[breaks[0]][0]
+                ctx = cursor - quarter
+                break
+            if stop == len(text):
+                return spans + [(cursor, later[-1][1])]
+            pos += window // 2
+
+
+def _blingfire_spans(text: str) -> list[tuple[int, int]]:
     from blingfire import text_to_sentences
 
     # blingfire's own offsets helper walks the text in Python; finding each sentence is cheaper
@@ -312,13 +363,16 @@ def build_document(slug: str, source: Source) -> Document:
     doc = Document(slug=slug, source=source, text="")
     offset = 0
     heading_stack: list[tuple[int, str]] = []
+    under: tuple[str, ...] = ()    # the headings of the blocks that follow, one tuple shared by all of them
     lead: str | None = None
     last_sentence: str | None = None
     for rb in raw:
         if rb.kind == "heading":
             while heading_stack and heading_stack[-1][0] >= rb.level:
                 heading_stack.pop()
-        headings = tuple(h for _, h in heading_stack)
+            headings = tuple(h for _, h in heading_stack)
+        else:
+            headings = under
         if rb.kind in ("item", "row"):
             block_lead = lead
         else:
@@ -331,6 +385,7 @@ def build_document(slug: str, source: Source) -> Document:
             last_sentence = rb.text[s:e]
         if rb.kind == "heading":
             heading_stack.append((rb.level, rb.text))
+            under = tuple(h for _, h in heading_stack)
             lead = None
         elif rb.kind == "paragraph":
             lead = last_sentence
