@@ -248,3 +248,21 @@ def test_blocks_under_one_heading_share_its_headings_tuple(write_policy):
     under_b = [b for b in doc.blocks if b.kind != "heading"]
     assert {b.headings for b in under_b} == {("A", "B")}
     assert all(b.headings is under_b[0].headings for b in under_b)
+
+
+@pytest.mark.parametrize("line", ["[a " * 100_000, "**a " * 100_000, "__a " * 100_000, "![a](b(c " * 50_000,
+                                  "[a](x(yy " * 50_000, "# a" + " " * 300_000 + "b", "| a" + " " * 300_000 + "x |"],
+                         ids=["brackets", "strong", "underscores", "images", "urls", "atx-spaces", "row-spaces"])
+def test_pathological_long_lines_take_linear_time(write_policy, line):
+    # each took minutes to hours before (a pattern rescanned the rest of the line from each "[" or "**")
+    import time
+
+    start = time.perf_counter()
+    doc = read_document(write_policy("We collect data.\n\n" + line + "\n", name="long-line.md"))
+    assert doc.sentences and time.perf_counter() - start < 20
+
+
+def test_strong_emphasis_on_long_and_short_lines_reads_the_same():
+    short = "We keep **your e-mail address** and __your name__ for *two* years."
+    assert strip_inline(short)[0] == "We keep your e-mail address and your name for two years."
+    assert strip_inline(" ".join([short] * 30))[0] == " ".join([strip_inline(short)[0]] * 30)
