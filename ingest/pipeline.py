@@ -6,6 +6,7 @@ document's graph is replaced in one SPARQL update, so the store never holds half
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from policykg.ingest.extract import Fact, extract_facts
 from policykg.ingest.graph import ONTOLOGY_GRAPH, document_quads, policy_iri, slugify
 from policykg.ingest.lexicon import load_lexicon, ontology_quads
 from policykg.ingest.parties import parties
-from policykg.ingest.readers import SUFFIXES, read_source
+from policykg.ingest.readers import DEFAULT_MAX_BYTES, SUFFIXES, read_source
 from policykg.ingest.structure import Document, build_document
 
 
@@ -49,9 +50,9 @@ def find_files(paths: Iterable[Path]) -> Iterator[Path]:
             yield path
 
 
-def read_document(path: Path, slug: str | None = None) -> Document:
-    """Read and structure one file (raises :class:`InputError`)."""
-    source = read_source(path)
+def read_document(path: Path, slug: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
+    """Read and structure one file (raises :class:`InputError`, also when its text is over ``max_bytes``)."""
+    source = read_source(path, max_bytes)
     doc = build_document(slug or slugify(path.stem), source)
     if not doc.sentences:
         raise InputError(path, "has no sentences once web noise is removed")
@@ -63,8 +64,9 @@ def facts_of(doc: Document) -> list[Fact]:
     return list(parties(doc, lexicon)) + extract_facts(doc, lexicon)
 
 
-def policy_quads(path: Path, slug: str | None = None) -> tuple[Document, list[ox.Quad]]:
-    doc = read_document(path, slug)
+def policy_quads(path: Path, slug: str | None = None,
+                 max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[Document, list[ox.Quad]]:
+    doc = read_document(path, slug, max_bytes)
     return doc, document_quads(doc, facts_of(doc))
 
 
@@ -93,10 +95,10 @@ class _Prepared:
     quads: int
 
 
-def _prepare(path: Path) -> _Prepared | InputError:
+def _prepare(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> _Prepared | InputError:
     """Read one file into the update that stores it (runs in a worker process for large batches)."""
     try:
-        doc, quads = policy_quads(path)
+        doc, quads = policy_quads(path, max_bytes=max_bytes)
         graph = policy_iri(doc.slug)
         return _Prepared(path, graph.value, graph_update(graph, quads), len(quads))
     except InputError as exc:
@@ -109,9 +111,10 @@ def _prepare(path: Path) -> _Prepared | InputError:
 PARALLEL_THRESHOLD = 16
 
 
-def _prepared(files: list[Path], workers: int) -> Iterator[_Prepared | InputError]:
+def _prepared(files: list[Path], workers: int, max_bytes: int) -> Iterator[_Prepared | InputError]:
+    prepare = functools.partial(_prepare, max_bytes=max_bytes)
     if workers <= 1 or len(files) < PARALLEL_THRESHOLD:
-        yield from map(_prepare, files)
+        yield from map(prepare, files)
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -120,12 +123,15 @@ def _prepared(files: list[Path], workers: int) -> Iterator[_Prepared | InputErro
 
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        yield from pool.map(_prepare, files, chunksize=4)
+        yield from pool.map(prepare, files, chunksize=4)
 
 
 def ingest(paths: Iterable[Path], store: ox.Store, *, workers: int | None = None,
-           on_document: Callable[[Path, InputError | None], None] | None = None) -> IngestReport:
+           on_document: Callable[[Path, InputError | None], None] | None = None,
+           max_bytes: int = DEFAULT_MAX_BYTES) -> IngestReport:
     """Ingest files and folders into ``store``; one failing file never stops the batch.
+
+    A file whose text is over ``max_bytes`` bytes (UTF-8; default 10 MB) fails as any unreadable file.
 
     Files are read and turned into graphs by ``workers`` processes (default: one per core); the
     store is written from this process only, one atomic update per policy, in file order.
@@ -136,7 +142,7 @@ def ingest(paths: Iterable[Path], store: ox.Store, *, workers: int | None = None
     load_ontology(store)
     files = list(find_files(paths))
     workers = workers if workers is not None else (os.cpu_count() or 1)
-    for result in _prepared(files, workers):
+    for result in _prepared(files, workers, max_bytes):
         if isinstance(result, InputError):
             report.failed.append(result)
             if on_document is not None:
