@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,7 +69,11 @@ def read_source(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Source:
             raise InputError(path, "looks like a binary file, not text (it contains NUL bytes)")
         if how:
             repairs.append(how)
-    text, decoded = decode_text(data)
+    def check(text: str) -> None:   # HTML is checked once its text is extracted
+        if fmt == "markdown" or (fmt == "text" and not _looks_like_html(text)):
+            check_text_size(path, text, max_bytes)
+
+    text, decoded = decode_text(data, check)
     repairs += decoded
     if fmt == "html" or (fmt == "text" and _looks_like_html(text)):
         return _read_html(path, text, digest, repairs, max_bytes)
@@ -102,8 +107,11 @@ def check_text_size(path: Path, text: str, max_bytes: int) -> None:
 
 # ------------------------------------------------------------------ encodings and mojibake
 
-def decode_text(data: bytes) -> tuple[str, list[str]]:
-    """Decode bytes of unknown encoding and repair mojibake; return the text and the repairs made."""
+def decode_text(data: bytes, check: Callable[[str], None] | None = None) -> tuple[str, list[str]]:
+    """Decode bytes of unknown encoding and repair mojibake; return the text and the repairs made.
+
+    ``check`` sees the decoded text before the repair (which is the slow part), and may raise.
+    """
     repairs: list[str] = []
     for bom, codec in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
                        (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
@@ -124,6 +132,8 @@ def decode_text(data: bytes) -> tuple[str, list[str]]:
                 text = str(best)
                 repairs.append(f"decoded as {best.encoding}")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if check is not None:
+        check(text)
     fixed = repair_mojibake(text)
     if fixed != text:
         repairs.append("mojibake repaired")
@@ -321,9 +331,21 @@ def _load_yaml(header: str) -> object:
         loader.dispose()
 
 
+# trafilatura takes about 4 s a megabyte on large pages (a 6 MB table: 25 s): a larger page is read
+# by the standard library's parser, all of its text kept (2.4 s for the same table).
+HTML_EXTRACT_MAX = 3_000_000
+
+
 def _read_html(path: Path, html: str, digest: str, repairs: list[str], max_bytes: int = DEFAULT_MAX_BYTES) -> Source:
     import trafilatura
 
+    if len(html) > HTML_EXTRACT_MAX:
+        text = html_to_text(html)
+        if not text.strip():
+            raise InputError(path, "is an HTML page with no readable text")
+        check_text_size(path, text, max_bytes)
+        note = f"page over {_mb(HTML_EXTRACT_MAX)}: all of its text kept (no main-text extraction)"
+        return Source(path, "html", text, digest, None, None, (*repairs, note))
     try:
         text = trafilatura.extract(html, output_format="markdown", include_tables=True, include_links=True,
                                    include_images=False, include_comments=False, include_formatting=True,
@@ -430,7 +452,7 @@ def _read_pdf(path: Path, data: bytes, digest: str, max_bytes: int = DEFAULT_MAX
     except RecursionError as exc:
         raise InputError(path, "is not a readable PDF (its objects nest too deeply)") from exc
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, LookupError, ArithmeticError,
-            AssertionError, EOFError, OSError) as exc:
+            AssertionError, EOFError, OSError, NotImplementedError) as exc:
         # pypdf on a broken file raises many kinds of errors; each is this file's problem
         raise InputError(path, f"is not a readable PDF ({type(exc).__name__}: {exc})") from exc
     text = "\n\n".join(reflow_pdf_text(page) for page in pages)

@@ -78,10 +78,13 @@ _EMPHASIS_LONG = re.compile(r"(\*\*)(?=\S)((?:(?!\*\*).)+?)(?<=\S)\*\*|(__)(?=\S
 _CODE = re.compile(r"`([^`]*)`")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u3000]+")
+_MARKUP_CHAR = re.compile(r"[\[<`*_\\&]")     # a character each pattern above needs
 
 
 def strip_inline(line: str) -> tuple[str, int]:
     """Remove inline Markdown/HTML from one line; return the text and how many characters were link text."""
+    if not _MARKUP_CHAR.search(line):     # no pattern below can match: most table cells, much plain text
+        return _SPACES.sub(" ", line).strip(), 0
     line = _IMAGE.sub("", line)
     link_chars = 0
 

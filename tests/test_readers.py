@@ -336,3 +336,12 @@ def test_file_over_eight_times_max_bytes_is_refused_unread(write_policy):
     path = write_policy("<html><body>" + "<p></p>" * 2000 + "<p>We collect data.</p></body></html>", name="page.html")
     with pytest.raises(InputError, match=r"page\.html: is 14 KB, larger than the 8 KB a file may be"):
         read_source(path, max_bytes=1_000)
+
+
+def test_a_page_over_the_extraction_limit_is_read_by_the_plain_parser(write_policy, monkeypatch):
+    from policykg.ingest import readers
+
+    monkeypatch.setattr(readers, "HTML_EXTRACT_MAX", 100)
+    source = read_source(write_policy(PAGE, name="big-page.html"))
+    assert "We keep order records for seven years" in words(source.text)
+    assert any("all of its text kept" in r for r in source.repairs)
