@@ -331,6 +331,9 @@ def _load_yaml(header: str) -> object:
         loader.dispose()
 
 
+# what trafilatura, htmldate and lxml raise on markup they cannot take (lxml's drop_tree asserts)
+_HTML_LIBRARY_ERRORS = (ValueError, TypeError, AttributeError, RecursionError, LookupError, AssertionError)
+
 # trafilatura takes about 4 s a megabyte on large pages (a 6 MB table: 25 s): a larger page is read
 # by the standard library's parser, all of its text kept (2.4 s for the same table).
 HTML_EXTRACT_MAX = 3_000_000
@@ -353,11 +356,14 @@ def _read_html(path: Path, html: str, digest: str, repairs: list[str], max_bytes
         if not text or len(text) < 200:
             # Pages trafilatura judges to have no main text (short notices, odd layouts): keep all text.
             text = trafilatura.html2txt(html) or text
-        meta = trafilatura.extract_metadata(html)
-    except (ValueError, TypeError, AttributeError, RecursionError, LookupError) as exc:
+    except _HTML_LIBRARY_ERRORS as exc:
         # trafilatura and lxml on markup they cannot take: read the page's text without them
-        text, meta = None, None
+        text = None
         repairs = [*repairs, f"text read without main-text extraction ({type(exc).__name__})"]
+    try:
+        meta = trafilatura.extract_metadata(html)
+    except _HTML_LIBRARY_ERRORS:   # htmldate asserts on some broken trees: no title or date then
+        meta = None
     if not text or not text.strip():
         # lxml stops at 256 levels of nesting, and trafilatura then finds nothing: all the page's text
         text = html_to_text(html)

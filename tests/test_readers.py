@@ -345,3 +345,10 @@ def test_a_page_over_the_extraction_limit_is_read_by_the_plain_parser(write_poli
     source = read_source(write_policy(PAGE, name="big-page.html"))
     assert "We keep order records for seven years" in words(source.text)
     assert any("all of its text kept" in r for r in source.repairs)
+
+
+def test_html_whose_metadata_makes_htmldate_assert_is_still_read(write_policy):
+    # found by scripts/fuzz_ingest.py: lxml's drop_tree asserts on this tree inside htmldate
+    source = read_source(write_policy("<label><meta><m>We collect your e-mail address to send you receipts.",
+                                      name="odd.html"))
+    assert "We collect your e-mail address" in source.text
