@@ -6,6 +6,7 @@ document's graph is replaced in one transaction, so the store never holds half a
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from policykg.ingest.extract import Fact, extract_facts
 from policykg.ingest.graph import ONTOLOGY_GRAPH, document_quads, policy_iri, slugify
 from policykg.ingest.lexicon import load_lexicon, ontology_quads
 from policykg.ingest.parties import parties
-from policykg.ingest.readers import SUFFIXES, read_source
+from policykg.ingest.readers import DEFAULT_MAX_BYTES, SUFFIXES, read_source
 from policykg.ingest.structure import Document, build_document
 
 
@@ -116,9 +117,9 @@ def policy_files(paths: Iterable[Path], *, name: str | None = None) -> tuple[lis
     return files, clashes
 
 
-def read_document(path: Path, slug: str | None = None) -> Document:
-    """Read and structure one file (raises :class:`InputError`)."""
-    source = read_source(path)
+def read_document(path: Path, slug: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
+    """Read and structure one file (raises :class:`InputError`, also when its text is over ``max_bytes``)."""
+    source = read_source(path, max_bytes)
     doc = build_document(slug or slugify(path.stem), source)
     if not doc.sentences:
         raise InputError(path, "has no sentences once web noise is removed")
@@ -131,8 +132,9 @@ def facts_of(doc: Document, *, classifiers: bool = True) -> list[Fact]:
     return list(parties(doc, lexicon)) + extract_facts(doc, lexicon, classifiers=classifiers)
 
 
-def policy_quads(path: Path, slug: str | None = None, source: str | None = None) -> tuple[Document, list[ox.Quad]]:
-    doc = read_document(path, slug)
+def policy_quads(path: Path, slug: str | None = None, source: str | None = None,
+                 max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[Document, list[ox.Quad]]:
+    doc = read_document(path, slug, max_bytes)
     return doc, document_quads(doc, facts_of(doc), source=source)
 
 
@@ -188,10 +190,10 @@ class _Prepared:
     quads: int
 
 
-def _prepare(file: PolicyFile) -> _Prepared | InputError:
+def _prepare(file: PolicyFile, max_bytes: int = DEFAULT_MAX_BYTES) -> _Prepared | InputError:
     """Read one file into the quads of its graph (runs in a worker process for large batches)."""
     try:
-        doc, quads = policy_quads(file.path, file.slug, file.source)
+        doc, quads = policy_quads(file.path, file.slug, file.source, max_bytes)
         graph = policy_iri(doc.slug)
         return _Prepared(file.path, graph.value, ox.serialize(quads, format=ox.RdfFormat.N_QUADS), len(quads))
     except InputError as exc:
@@ -207,11 +209,13 @@ LARGE_FILE = 1_000_000
 DEFAULT_TIME_BUDGET = 120.0
 
 
-def _prepared(files: list[PolicyFile], workers: int, budget: float | None) -> Iterator[_Prepared | InputError]:
+def _prepared(files: list[PolicyFile], workers: int, budget: float | None,
+              max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[_Prepared | InputError]:
+    prepare = functools.partial(_prepare, max_bytes=max_bytes)
     # a few small files are read in this process; a large one goes to a worker, where the budget holds
     small = len(files) < PARALLEL_THRESHOLD and all(_size(f.path) < LARGE_FILE for f in files)
     if workers < 1 or small:
-        yield from map(_prepare, files)
+        yield from map(prepare, files)
         return
     import multiprocessing
     from concurrent.futures import TimeoutError as FutureTimeout
@@ -225,7 +229,7 @@ def _prepared(files: list[PolicyFile], workers: int, budget: float | None) -> It
 
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     with ProcessPool(max_workers=max(workers, 1), context=context) as pool:
-        results = pool.map(_prepare, files, timeout=budget).result()
+        results = pool.map(prepare, files, timeout=budget).result()
         for file in files:
             try:
                 yield next(results)
@@ -248,8 +252,11 @@ def _size(path: Path) -> int:
 
 def ingest(paths: Iterable[Path], store: ox.Store, *, workers: int | None = None, name: str | None = None,
            time_budget: float | None = DEFAULT_TIME_BUDGET,
-           on_document: Callable[[Path, InputError | None], None] | None = None) -> IngestReport:
+           on_document: Callable[[Path, InputError | None], None] | None = None,
+           max_bytes: int = DEFAULT_MAX_BYTES) -> IngestReport:
     """Ingest files and folders into ``store``; one failing file never stops the batch.
+
+    A file whose text is over ``max_bytes`` bytes (UTF-8; default 10 MB) fails as any unreadable file.
 
     Files are read and turned into graphs by ``workers`` processes (default: one per core), each
     document within ``time_budget`` seconds; the store is written from this process only, one
@@ -266,7 +273,7 @@ def ingest(paths: Iterable[Path], store: ox.Store, *, workers: int | None = None
         if on_document is not None:
             on_document(clash.path, clash)
     workers = workers if workers is not None else (os.cpu_count() or 1)
-    for result in _prepared(files, workers, time_budget):
+    for result in _prepared(files, workers, time_budget, max_bytes):
         if isinstance(result, InputError):
             report.failed.append(result)
             if on_document is not None:

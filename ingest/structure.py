@@ -56,22 +56,35 @@ class Document:
 
 # ------------------------------------------------------------------ inline markup
 
-_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
-_LINK = re.compile(r"\[([^\]]*)\]\(((?:[^()\s]|\([^)]*\))*)(?:\s+\"[^\"]*\")?\)")
+# Bracketed text holds at most one "[" and parenthesised URLs at most one "(": then a scan from one
+# "[" stops at the second "[" after it, and a line of many "[" without "]" takes linear time, not
+# quadratic (60,000 "[a " took 50 s).
+_BRACKETED = r"\[([^\[\]]*(?:\[[^\[\]]*)?)\]"
+_IMAGE = re.compile(r"!\[[^\[\]]*(?:\[[^\[\]]*)?\]\([^()]*(?:\([^()]*)?\)")
+_LINK = re.compile(_BRACKETED + r"\(((?:[^()\s]|\([^()]*\))*)(?:\s+\"[^\"]*\")?\)")
 # a link to a contact page or form is a way to reach the company: its address stays in the text
 _CONTACT_URL = re.compile(r"^(?:https?://|www\.)[^/\s]+/\S*contact", re.I)   # in the path, not the host
-_MAILTO = re.compile(r"\[([^\]]*)\]\(mailto:([^)\s?]+)(?:\?[^)]*)?\)")
-_REF_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
+_MAILTO = re.compile(_BRACKETED + r"\(mailto:([^)\s?]+)(?:\?[^()]*)?\)")
+_REF_LINK = re.compile(r"\[([^\[\]]+(?:\[[^\[\]]*)?)\]\[[^\[\]]*\]")
 _AUTOLINK = re.compile(r"<((?:https?|mailto):[^>\s]+)>")
 _TAG = re.compile(r"</?[a-zA-Z][^>]{0,200}>")
 _EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1|(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?!\w)")
+# On a long line the pattern above rescans the rest of the line from every "**" that has no closing
+# one (60,000 characters of "**a " took 60 s). There strong emphasis may hold no delimiter of its own
+# kind, so a scan stops at the next one: linear time, the same result but for "** **" oddities.
+_LONG_LINE = 1000
+_EMPHASIS_LONG = re.compile(r"(\*\*)(?=\S)((?:(?!\*\*).)+?)(?<=\S)\*\*|(__)(?=\S)((?:(?!__).)+?)(?<=\S)__"
+                            r"|(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?!\w)")
 _CODE = re.compile(r"`([^`]*)`")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u3000]+")
+_MARKUP_CHAR = re.compile(r"[\[<`*_\\&]")     # a character each pattern above needs
 
 
 def strip_inline(line: str) -> tuple[str, int]:
     """Remove inline Markdown/HTML from one line; return the text and how many characters were link text."""
+    if not _MARKUP_CHAR.search(line):     # no pattern below can match: most table cells, much plain text
+        return _SPACES.sub(" ", line).strip(), 0
     line = _IMAGE.sub("", line)
     link_chars = 0
 
@@ -96,8 +109,12 @@ def strip_inline(line: str) -> tuple[str, int]:
     line = _AUTOLINK.sub(lambda m: m.group(1).removeprefix("mailto:"), line)
     line = _TAG.sub("", line)
     line = _CODE.sub(r"\1", line)
-    for _ in range(2):
-        line = _EMPHASIS.sub(lambda m: m.group(2) or m.group(3) or "", line)
+    if len(line) <= _LONG_LINE:
+        for _ in range(2):
+            line = _EMPHASIS.sub(lambda m: m.group(2) or m.group(3) or "", line)
+    else:
+        for _ in range(2):
+            line = _EMPHASIS_LONG.sub(lambda m: m.group(2) or m.group(4) or m.group(5) or "", line)
     line = _ESCAPE.sub(r"\1", line)
     line = line.replace("&nbsp;", " ").replace("&amp;", "&")
     return _SPACES.sub(" ", line).strip(), link_chars
@@ -164,8 +181,13 @@ def _in_numbered_list(prev: str | None, line: str, nxt: str | None) -> bool:
     return n is not None and (_number(prev) == n - 1 or _number(nxt) == n + 1)
 
 
+# Runs of whitespace longer than this are cut to it before the line grammar runs: its patterns
+# (ATX headings' closing #, table rules, rules) rescan a run from each of its characters.
+_LONG_SPACE = re.compile(r"[^\S\n]{65,}")
+
+
 def _raw_blocks(markup: str, plain: bool) -> list[_RawBlock]:
-    lines = markup.split("\n")
+    lines = _LONG_SPACE.sub(lambda m: m.group(0)[:64], markup).split("\n")
     # In dense plain text every line break ends a block, and a heading needs no blank line around it;
     # a numbered line is a heading there unless a neighbour continues its numbering (a numbered list).
     dense = plain and _is_dense(lines)
@@ -279,10 +301,61 @@ def _is_noise(block: _RawBlock) -> bool:
 
 # ------------------------------------------------------------------ sentences
 
+# blingfire needs about 25 bytes of memory per character of its input: a block longer than this goes
+# through it in windows of this size (see split_sentences).
+SPLIT_WINDOW = 100_000
+_MAY_BREAK = re.compile(r"[.!?]\s+\S")
+
+
 def split_sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence offsets within ``text`` (blingfire's finite-state splitter, which keeps "Sec. 4.2" together)."""
-    if len(text) < 30 or not re.search(r"[.!?]\s+\S", text):
+    """Sentence offsets within ``text`` (blingfire's finite-state splitter, which keeps "Sec. 4.2" together).
+
+    Blocks longer than SPLIT_WINDOW go through blingfire a window at a time, so its memory stays
+    bounded. A break is kept only where blingfire saw at least a quarter window of text on either
+    side of it (windows overlap, each starting with some of the text already split, for context),
+    so the sentences are the ones it finds in the whole block.
+    """
+    if len(text) < 30 or not _MAY_BREAK.search(text):
         return [(0, len(text))]
+    if len(text) <= SPLIT_WINDOW:
+        return _blingfire_spans(text)
+    window, quarter = SPLIT_WINDOW, SPLIT_WINDOW // 4
+    spans: list[tuple[int, int]] = []
+    cursor = ctx = 0   # the start of the next sentence; where the window starts (at most a quarter before)
+    while True:
+        end = min(ctx + window, len(text))
+        found = [(ctx + s, ctx + e) for s, e in _blingfire_spans(text[ctx:end])]
+        ahead = [(s, e) for s, e in found if e > cursor]
+        ahead[0] = (cursor, ahead[0][1])    # blingfire may have joined it to the context before it
+        if end == len(text):
+            return spans + ahead
+        done = 0
+        while done + 1 < len(ahead) and end - ahead[done][1] >= quarter:
+            done += 1
+        if done:
+            spans += ahead[:done]
+            cursor = ahead[done][0]
+            ctx = max(ahead[done - 1][0], cursor - quarter)
+            continue
+        # the sentence at the cursor is longer than half a window: it ends at the first break that
+        # a later window (each half a window on) finds in its middle half, or at the end of the text
+        pos = ctx + window // 2
+        while True:
+            stop = min(pos + window, len(text))
+            later = [(pos + s, pos + e) for s, e in _blingfire_spans(text[pos:stop])]
+            breaks = [i for i in range(1, len(later))
+                      if later[i][0] - pos >= quarter and (stop - later[i][0] >= quarter or stop == len(text))]
+            if breaks:
+                spans.append((cursor, later[breaks[0] - 1][1]))
+                cursor = later[breaks[0]][0]
+                ctx = cursor - quarter
+                break
+            if stop == len(text):
+                return spans + [(cursor, later[-1][1])]
+            pos += window // 2
+
+
+def _blingfire_spans(text: str) -> list[tuple[int, int]]:
     from blingfire import text_to_sentences
 
     # blingfire's own offsets helper walks the text in Python; finding each sentence is cheaper
@@ -312,13 +385,16 @@ def build_document(slug: str, source: Source) -> Document:
     doc = Document(slug=slug, source=source, text="")
     offset = 0
     heading_stack: list[tuple[int, str]] = []
+    under: tuple[str, ...] = ()    # the headings of the blocks that follow, one tuple shared by all of them
     lead: str | None = None
     last_sentence: str | None = None
     for rb in raw:
         if rb.kind == "heading":
             while heading_stack and heading_stack[-1][0] >= rb.level:
                 heading_stack.pop()
-        headings = tuple(h for _, h in heading_stack)
+            headings = tuple(h for _, h in heading_stack)
+        else:
+            headings = under
         if rb.kind in ("item", "row"):
             block_lead = lead
         else:
@@ -331,6 +407,7 @@ def build_document(slug: str, source: Source) -> Document:
             last_sentence = rb.text[s:e]
         if rb.kind == "heading":
             heading_stack.append((rb.level, rb.text))
+            under = tuple(h for _, h in heading_stack)
             lead = None
         elif rb.kind == "paragraph":
             lead = last_sentence

@@ -22,6 +22,14 @@ def store_option(func: Callable[..., Any]) -> Callable[..., Any]:
                         help="Store directory (default: $POLICYKG_STORE, else ./policykg-store).")(func)
 
 
+def max_bytes_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    from policykg.ingest.readers import DEFAULT_MAX_BYTES, FILE_FACTOR
+
+    return click.option("--max-bytes", type=click.IntRange(min=1), default=DEFAULT_MAX_BYTES, show_default=True,
+                        metavar="N", help=f"Largest text of one document, in bytes of UTF-8; a document over it "
+                        f"(or a file over {FILE_FACTOR} times it) fails on its own.")(func)
+
+
 def reports_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     """Turn policykg's own errors into a clean message and exit status 2."""
 
@@ -55,16 +63,18 @@ def main() -> None:
 @click.option("--time-budget", type=float, default=120.0, show_default=True, metavar="SECONDS",
               help="Stop and report a document whose reading takes longer (0: no limit).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only failures.")
+@max_bytes_option
 @reports_errors
 def ingest(paths: tuple[Path, ...], store_path: Path | None, name: str | None, time_budget: float,
-           quiet: bool) -> None:
+           quiet: bool, max_bytes: int) -> None:
     """Ingest policy files and folders (.txt .md .html .htm .pdf) into the store.
 
     One named graph per policy, named by the file's path under the folder given without its
     suffix (corpus/acme/privacy.md under corpus is acme/privacy; a file named on its own is its
     file name); ingesting a file again replaces its graph. Two files that would get one name are
-    reported, never stored over each other. A file that cannot be read is reported and the rest of
-    the batch still goes in; the exit status is 1 if any failed.
+    reported, never stored over each other. A file that cannot be read, or whose text is over
+    --max-bytes, or whose reading takes longer than --time-budget, is reported and the rest of the
+    batch still goes in; the exit status is 1 if any failed.
 
     \b
     Example: policykg ingest examples/ --store kg
@@ -92,9 +102,10 @@ def ingest(paths: tuple[Path, ...], store_path: Path | None, name: str | None, t
             def step(path: Path, error: Exception | None) -> None:
                 note(path, error)
                 bar.update(1)
-            report = run_ingest(existing, store, name=name, time_budget=budget, on_document=step)
+            report = run_ingest(existing, store, name=name, time_budget=budget, on_document=step,
+                                max_bytes=max_bytes)
     else:
-        report = run_ingest(existing, store, name=name, time_budget=budget, on_document=note)
+        report = run_ingest(existing, store, name=name, time_budget=budget, on_document=note, max_bytes=max_bytes)
     if not quiet:
         triples = sum(n for _, _, n in report.stored)
         click.echo(f"Ingested {len(report.stored)} of {len(files)} files ({triples} quads) into "
@@ -139,6 +150,9 @@ def query(name: str, store_path: Path | None, fmt: str, params: tuple[str, ...],
             raise QueryError(f"--param expects KEY=VALUE, got {item!r}")
         bound[key.strip()] = value.strip()
     if endpoint:
+        from policykg.extras import require
+
+        require("remote")
         from policykg.remote import run_remote
 
         results = run_remote(endpoint, canned, bound, evidence=evidence)

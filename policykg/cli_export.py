@@ -67,6 +67,10 @@ def export(store_path: Path | None, view: str | None, fmt: str | None, policies:
 
     fmt = fmt or ("html" if view else "nq")
     _check_combination(view, fmt, question, level, out)
+    if view is not None:
+        from policykg.extras import require
+
+        require("viz")
     store = open_store(store_path, read_only=True)
     if view is None:
         from policykg.rdfexport import export_rdf

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from policykg.cli import reports_errors, store_option
+from policykg.cli import max_bytes_option, reports_errors, store_option
 
 FORMATS = ("text", "json", "junit", "sarif")
 
@@ -70,7 +70,10 @@ def validate(policies: tuple[str, ...], store_path: Path | None, profile: str, s
       policykg validate --store kg --format sarif -o policykg.sarif
       policykg validate --store kg --profile all --shapes company-rules.ttl
     """
+    from policykg.extras import require
     from policykg.store import default_store_path, open_store
+
+    require("validate")
     from policykg.validate import validate_store
 
     path = store_path or default_store_path()
@@ -82,9 +85,10 @@ def validate(policies: tuple[str, ...], store_path: Path | None, profile: str, s
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @_validation_options
+@max_bytes_option
 @reports_errors
 def check(files: tuple[Path, ...], profile: str, shapes: tuple[Path, ...], fmt: str, fail_on: str,
-          output: Path | None) -> None:
+          output: Path | None, max_bytes: int) -> None:
     """Ingest FILE ... into a temporary store and validate them in one step (for pre-commit and CI).
 
     A file that cannot be read is an input error (exit status 2).
@@ -94,9 +98,12 @@ def check(files: tuple[Path, ...], profile: str, shapes: tuple[Path, ...], fmt: 
       policykg check privacy-policy.md
       policykg check docs/privacy.md --format junit -o policykg-junit.xml
     """
+    from policykg.extras import require
+
+    require("validate")
     from policykg.validate import check_files
 
-    report = check_files(list(files), profile=profile, shapes=shapes)
+    report = check_files(list(files), profile=profile, shapes=shapes, max_bytes=max_bytes)
     _emit(report, fmt, fail_on, output)
 
 
@@ -113,6 +120,9 @@ def reason(policies: tuple[str, ...], store_path: Path | None) -> None:
     \b
     Example: policykg reason helpdesk --store kg
     """
+    from policykg.extras import require
+
+    require("reason")
     from policykg.reason import reason_store
     from policykg.store import open_store
 

@@ -152,7 +152,9 @@ def load_world(graph: rdflib.Graph):
     try:
         import owlready2
     except ImportError as exc:
-        raise ReasoningError("owlready2 is not installed: pip install 'policykg[reason]'") from exc
+        from policykg.extras import missing_extra
+
+        raise missing_extra("reason", exc) from exc
     world = owlready2.World()
     with tempfile.NamedTemporaryFile("wb", suffix=".nt", delete=False) as tmp:
         tmp.write(graph.serialize(format="nt", encoding="utf-8"))

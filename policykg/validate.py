@@ -434,7 +434,8 @@ def _validate_policies(store: ox.Store, targets: list[str], shape_graphs: list[t
     return done
 
 
-def check_files(files: list[Path], *, profile: str = "gdpr", shapes: Iterable[Path] = ()) -> ValidationReport:
+def check_files(files: list[Path], *, profile: str = "gdpr", shapes: Iterable[Path] = (),
+                max_bytes: int | None = None) -> ValidationReport:
     """Ingest ``files`` into a temporary store and validate them: what a pre-commit hook or CI job runs."""
     import tempfile
 
@@ -445,7 +446,7 @@ def check_files(files: list[Path], *, profile: str = "gdpr", shapes: Iterable[Pa
         raise ValidationError(f"no such file or directory: {', '.join(missing)}")
     with tempfile.TemporaryDirectory(prefix="policykg-check-") as tmp:
         store = ox.Store(tmp)
-        result = ingest(files, store)
+        result = ingest(files, store) if max_bytes is None else ingest(files, store, max_bytes=max_bytes)
         if result.failed:
             raise ValidationError("cannot check " + "; ".join(str(e) for e in result.failed))
         if not result.stored:

@@ -241,3 +241,36 @@ def test_policies_lists_every_stored_policy_with_its_source_file(examples_store_
                for r in rows}
     assert sources["mojibake/cafe-verde"] == "examples/mojibake/cafe-verde.txt"
     assert len(sources) == 6
+
+
+# ------------------------------------------------------------------ missing extras
+
+@pytest.mark.parametrize("module, extra, args", [
+    ("pyshacl", "validate", ["validate", "--store", "{store}"]),
+    ("pyshacl", "validate", ["check", "{examples}/quietnote.md"]),
+    ("networkx", "viz", ["export", "--store", "{store}", "--view", "sharing", "--format", "html"]),
+    ("SPARQLWrapper", "remote", ["query", "rights", "--endpoint", "http://127.0.0.1:9/sparql"]),
+    ("owlready2", "reason", ["reason", "--store", "{store}"]),
+], ids=["validate", "check", "export-view", "query-endpoint", "reason"])
+def test_a_missing_extra_is_one_line_naming_it_and_exit_2(run_cli, monkeypatch, examples_store_path, examples_dir,
+                                                         module, extra, args):
+    import sys
+
+    monkeypatch.setitem(sys.modules, module, None)     # makes `import module` fail
+    result = run_cli(*[a.format(store=examples_store_path, examples=examples_dir) for a in args])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.output
+    assert lines[0].startswith("policykg: ") and f"needs the '{extra}' extra ({module})" in lines[0]
+    assert f"pip install -e '.[{extra}]' in a checkout" in lines[0]
+
+
+# ------------------------------------------------------------------ --max-bytes
+
+def test_ingest_max_bytes_fails_the_long_file_and_stores_the_rest(run_cli, write_policy, tmp_path):
+    long = write_policy("We collect your e-mail address. " * 100, name="long.txt")
+    short = write_policy("We collect your e-mail address.", name="short.txt")
+    result = run_cli("ingest", long, short, "--store", tmp_path / "kg", "--max-bytes", 1000)
+    assert result.exit_code == 1
+    assert "long.txt: has 3.2 KB of text, more than the limit of 1 KB (--max-bytes)" in result.stderr
+    assert "Ingested 1 of 2 files" in result.stdout

@@ -19,7 +19,7 @@ CLI = Path(sys.executable).parent / "policykg"
 def test_a_killed_ingest_leaves_whole_policies_and_a_rerun_completes_it(tmp_path, seed):
     batch = kill_ingest.lay_out(tmp_path, copies=4)
     expected = kill_ingest.reference(batch)
-    delay = random.Random(seed).uniform(0.5, 3.0)
+    delay = random.Random(seed).uniform(1.0, 8.0)
     result = kill_ingest.one_run(batch, tmp_path, expected, delay, [str(CLI)])
     assert result["half_written"] == []
     assert result["missing_after_rerun"] == []

@@ -186,3 +186,25 @@ def test_a_document_over_the_time_budget_is_reported_and_the_rest_stored(store, 
     assert [path for path, _, _ in report.stored] == [good]
     [error] = report.failed
     assert error.path == slow and "time budget" in error.problem
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_hostile_files_fail_one_by_one_and_recoverable_ones_are_stored(store, write_policy, workers, monkeypatch):
+    from test_readers import pypdf_page_pdf
+
+    from policykg.ingest import pipeline
+
+    monkeypatch.setattr(pipeline, "PARALLEL_THRESHOLD", 2)     # the worker processes too, with a small batch
+    files = [
+        write_policy(pypdf_page_pdf("x", encrypt={"user_password": "pw", "owner_password": "o",
+                                                  "algorithm": "AES-128"}), name="locked.pdf"),
+        write_policy(POLICY.encode("utf-16-le"), name="utf16.txt"),
+        write_policy("---\na: &a [x, x]\nb: [*a, *a]\n---\n\n" + POLICY, name="aliases.md"),
+        write_policy(POLICY * 200, name="too-long.txt"),
+        write_policy(POLICY, name="good.txt"),
+    ]
+    report = ingest(files, store, workers=workers, max_bytes=5_000)
+    assert sorted(path.name for path, _, _ in report.stored) == ["aliases.md", "good.txt", "utf16.txt"]
+    failed = {e.path.name: e.problem for e in report.failed}
+    assert failed == {"locked.pdf": "is encrypted (password required)",
+                      "too-long.txt": "has 15.2 KB of text, more than the limit of 5 KB (--max-bytes)"}

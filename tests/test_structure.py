@@ -205,3 +205,64 @@ def test_a_menu_of_mailto_links_is_navigation_not_text():
     doc = build_document("tiny", Source(Path("tiny.md"), "markdown", markup, "0" * 64))
     assert "support@tiny.example" not in doc.text
     assert "privacy@tiny.example" in doc.text
+
+
+# ------------------------------------------------------------------ large inputs
+
+LONG_SENTENCES = ["We collect your e-mail address when you sign up.", "See Sec. 4.2 of the terms for details.",
+                  "Dr. Smith at Acme Inc. is our data protection officer.", "We keep logs for 30 days, then delete them!",
+                  "Do you have questions?", "This sentence is long and has no end " * 40 + "until here."]
+
+
+def test_a_long_block_splits_into_the_same_sentences_window_by_window(monkeypatch):
+    import random
+
+    from policykg.ingest import structure
+
+    rng = random.Random(5)
+    text = " ".join(rng.choice(LONG_SENTENCES) for _ in range(400))
+    whole = structure.split_sentences(text)
+    assert len(whole) > 300
+    for window in (400, 1000, 1600, 4000):       # shorter than the long sentence, and longer
+        monkeypatch.setattr(structure, "SPLIT_WINDOW", window)
+        assert structure.split_sentences(text) == whole, window
+
+
+def test_a_huge_line_goes_to_blingfire_in_bounded_windows(monkeypatch):
+    import blingfire
+
+    from policykg.ingest import structure
+
+    sizes: list[int] = []
+    real = blingfire.text_to_sentences
+    monkeypatch.setattr(blingfire, "text_to_sentences", lambda text: sizes.append(len(text)) or real(text))
+    text = " ".join(LONG_SENTENCES * 2000)            # about 700 KB on one line
+    spans = structure.split_sentences(text)
+    assert max(sizes) <= structure.SPLIT_WINDOW
+    monkeypatch.setattr(structure, "SPLIT_WINDOW", len(text))
+    assert spans == structure.split_sentences(text)
+
+
+def test_blocks_under_one_heading_share_its_headings_tuple(write_policy):
+    doc = read_document(write_policy("# A\n\n## B\n\nWe collect data.\n\n- one\n- two\n\nMore text.\n", name="share.md"))
+    under_b = [b for b in doc.blocks if b.kind != "heading"]
+    assert {b.headings for b in under_b} == {("A", "B")}
+    assert all(b.headings is under_b[0].headings for b in under_b)
+
+
+@pytest.mark.parametrize("line", ["[a " * 100_000, "**a " * 100_000, "__a " * 100_000, "![a](b(c " * 50_000,
+                                  "[a](x(yy " * 50_000, "# a" + " " * 300_000 + "b", "| a" + " " * 300_000 + "x |"],
+                         ids=["brackets", "strong", "underscores", "images", "urls", "atx-spaces", "row-spaces"])
+def test_pathological_long_lines_take_linear_time(write_policy, line):
+    # each took minutes to hours before (a pattern rescanned the rest of the line from each "[" or "**")
+    import time
+
+    start = time.perf_counter()
+    doc = read_document(write_policy("We collect data.\n\n" + line + "\n", name="long-line.md"))
+    assert doc.sentences and time.perf_counter() - start < 20
+
+
+def test_strong_emphasis_on_long_and_short_lines_reads_the_same():
+    short = "We keep **your e-mail address** and __your name__ for *two* years."
+    assert strip_inline(short)[0] == "We keep your e-mail address and your name for two years."
+    assert strip_inline(" ".join([short] * 30))[0] == " ".join([strip_inline(short)[0]] * 30)
