@@ -91,7 +91,8 @@ def document_quads(doc: Document, facts: list[Fact], *, source: str | None = Non
             add(node, "oa:exact", ox.Literal(s.text))
             add(node, "oa:start", ox.Literal(str(s.start), datatype=expand("xsd:nonNegativeInteger")))
             add(node, "oa:end", ox.Literal(str(s.end), datatype=expand("xsd:nonNegativeInteger")))
-            add(node, "pk:line", ox.Literal(str(s.block.line), datatype=expand("xsd:integer")))
+            if s.block.line is not None:   # a line of the user's file; none for text extracted from HTML or PDF
+                add(node, "pk:line", ox.Literal(str(s.block.line), datatype=expand("xsd:integer")))
             if s.section:
                 add(node, "pk:section", ox.Literal(s.section))
         return node

@@ -37,6 +37,9 @@ class Source:
     title: str | None = None
     date: str | None = None
     repairs: tuple[str, ...] = field(default_factory=tuple)
+    # the line of the file on which ``text`` begins (Markdown front matter comes before it); None
+    # when the lines of ``text`` are not lines of the file (text extracted from HTML or PDF)
+    first_line: int | None = 1
 
 
 def read_source(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Source:
@@ -78,14 +81,19 @@ def read_source(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Source:
     if fmt == "html" or (fmt == "text" and _looks_like_html(text)):
         return _read_html(path, text, digest, repairs, max_bytes)
     title = date = None
+    first_line = 1
     if fmt == "markdown":
+        whole = text
         text, title, date, note = _split_front_matter(text)
         if note:
             repairs.append(note)
+        if text is not whole and text:
+            at = whole.find(text)
+            first_line = whole.count("\n", 0, at) + 1 if at >= 0 else 1
     if not text.strip():
         raise InputError(path, "has no text")
     check_text_size(path, text, max_bytes)
-    return Source(path, fmt, text, digest, title, date, tuple(repairs))
+    return Source(path, fmt, text, digest, title, date, tuple(repairs), first_line)
 
 
 def _mb(size: int) -> str:
@@ -348,7 +356,7 @@ def _read_html(path: Path, html: str, digest: str, repairs: list[str], max_bytes
             raise InputError(path, "is an HTML page with no readable text")
         check_text_size(path, text, max_bytes)
         note = f"page over {_mb(HTML_EXTRACT_MAX)}: all of its text kept (no main-text extraction)"
-        return Source(path, "html", text, digest, None, None, (*repairs, note))
+        return Source(path, "html", text, digest, None, None, (*repairs, note), None)
     try:
         text = trafilatura.extract(html, output_format="markdown", include_tables=True, include_links=True,
                                    include_images=False, include_comments=False, include_formatting=True,
@@ -374,7 +382,7 @@ def _read_html(path: Path, html: str, digest: str, repairs: list[str], max_bytes
     check_text_size(path, text, max_bytes)
     title = meta.title if meta is not None else None
     date = meta.date if meta is not None else None
-    return Source(path, "html", text, digest, title, date, tuple(repairs))
+    return Source(path, "html", text, digest, title, date, tuple(repairs), None)
 
 
 _BLOCK_TAGS = frozenset("address article aside blockquote body caption dd div dl dt fieldset figcaption figure footer "
@@ -468,7 +476,7 @@ def _read_pdf(path: Path, data: bytes, digest: str, max_bytes: int = DEFAULT_MAX
     fixed = repair_mojibake(text)
     if fixed != text:
         repairs.append("mojibake repaired")
-    return Source(path, "pdf", fixed, digest, title, None, tuple(repairs))
+    return Source(path, "pdf", fixed, digest, title, None, tuple(repairs), None)
 
 
 _BLOCK_START = re.compile(r"^\s*(?:[-*\u2022\u00b7\u25aa\u25cf\u2013o]\s|\(?\d{1,2}(?:\.\d{1,2})*[.)]?\s|\(?[a-z][.)]\s)")

@@ -26,7 +26,7 @@ class Block:
     level: int           # heading level (1-6), list depth (0-based), else 0
     headings: tuple[str, ...]   # the headings it stands under, outermost first
     lead: str | None     # for items and rows: the sentence that introduced the list ("We collect:")
-    line: int            # 1-based line in the source text where the block starts
+    line: int | None     # 1-based line of the file where the block starts (None: text extracted from HTML or PDF)
 
 
 @dataclass(frozen=True, slots=True)
@@ -399,7 +399,8 @@ def build_document(slug: str, source: Source) -> Document:
             block_lead = lead
         else:
             block_lead = None
-        block = Block(rb.kind, offset, offset + len(rb.text), rb.level, headings, block_lead, rb.line)
+        line = rb.line + source.first_line - 1 if source.first_line is not None else None
+        block = Block(rb.kind, offset, offset + len(rb.text), rb.level, headings, block_lead, line)
         doc.blocks.append(block)
         spans = [(0, len(rb.text))] if rb.kind == "heading" else split_sentences(rb.text)
         for s, e in spans:

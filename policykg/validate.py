@@ -816,6 +816,9 @@ def _sarif_location(p: PolicyReport, ev: Evidence | None) -> dict:
     physical: dict = {"artifactLocation": artifact}
     if ev is not None and ev.line:
         physical["region"] = {"startLine": ev.line, "snippet": {"text": ev.sentence}}
+    elif ev is not None:
+        # text extracted from HTML or PDF has no line of the file: the sentence is quoted instead
+        return {"physicalLocation": physical, "message": {"text": ev.sentence}}
     return {"physicalLocation": physical}
 
 

@@ -489,3 +489,42 @@ def test_the_company_rules_example_of_the_docs_runs(examples_store, tmp_path):
     assert sorted(f.message for f in report.policies[0].findings if f.profile == "acme") == [
         "Acme policies give our DPO's address (dpo@acme.example).",
         "Acme policies name a data protection officer."]
+
+
+# ---------------------------------------------------------------- lines of the user's file
+
+POLICY_BODY = "# Privacy\n\nWe collect your e-mail address.\n\nYou can ask us to delete your data at any time.\n"
+
+
+def sarif_lines(path: Path, tmp_path: Path) -> dict[str, int | None]:
+    """sentence -> the startLine that `policykg check --format sarif` reports for it."""
+    out = tmp_path / "report.sarif"
+    CliRunner().invoke(main, ["check", str(path), "--format", "sarif", "-o", str(out), "--fail-on", "never"])
+    lines: dict[str, int | None] = {}
+    for result in json.loads(out.read_text())["runs"][0]["results"]:
+        for location in result.get("locations", []):
+            region = location["physicalLocation"].get("region")
+            if region and "snippet" in region:
+                lines[region["snippet"]["text"]] = region.get("startLine")
+            elif "message" in location:
+                lines[location["message"]["text"]] = None
+    return lines
+
+
+def test_report_lines_count_the_front_matter_of_markdown(tmp_path):
+    path = tmp_path / "fm.md"
+    path.write_text("---\ntitle: Tiny\ndate: 2024-01-01\n---\n\n" + POLICY_BODY)
+    source_lines = path.read_text().splitlines()
+    [line] = [i + 1 for i, text in enumerate(source_lines) if text.startswith("You can ask us")]
+    reported = {s: n for s, n in sarif_lines(path, tmp_path).items() if s.startswith("You can ask us")}
+    assert reported and set(reported.values()) == {line} == {10}
+
+
+def test_report_of_html_quotes_without_a_line_of_the_extracted_text(tmp_path):
+    path = tmp_path / "page.html"
+    path.write_text("<html><head><title>Tiny</title></head><body>\n<nav>Home</nav>\n<main><h1>Privacy</h1>\n"
+                    "<p>We collect your e-mail address.</p>\n<p>You can ask us to delete your data at any time.</p>"
+                    "\n</main></body></html>")
+    reported = sarif_lines(path, tmp_path)
+    assert any(s.startswith("You can ask us") for s in reported)
+    assert all(line is None for line in reported.values())
