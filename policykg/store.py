@@ -15,15 +15,63 @@ def default_store_path() -> Path:
     return Path(os.environ.get(ENV_STORE) or "policykg-store")
 
 
+LOCK_FILE = "policykg.lock"
+_held: dict[Path, tuple[int, bool]] = {}   # store directory -> (lock file descriptor, exclusive)
+
+
+def _lock(path: Path, exclusive: bool) -> None:
+    """Hold the store's lock for the rest of this process: shared for readers, exclusive for the writer.
+
+    Oxigraph leaves a read-only open undefined while another process writes, so readers and the
+    writer do not overlap: a reader is told the store is being written, a writer that readers hold it.
+    """
+    try:
+        import fcntl
+    except ImportError:       # no flock (Windows): Oxigraph's own write lock still holds
+        return
+    key = path.resolve()
+    fd, held_exclusive = _held.get(key, (-1, False))
+    if fd >= 0 and (held_exclusive or not exclusive):
+        return
+    if fd < 0:
+        fd = os.open(key / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
+    except BlockingIOError:
+        if key not in _held:
+            os.close(fd)
+        if exclusive:
+            raise StoreError(f"the store at {path} is open in another process (a query, `policykg serve`, or a "
+                             f"Python session): it cannot be written while it is read; stop that process, or "
+                             f"ingest into another store") from None
+        raise StoreError(f"the store at {path} is open for writing in another process (an ingest, or a Python "
+                         f"session that opened it for writing): wait for it to finish or close it, then ask "
+                         f"again") from None
+    _held[key] = (fd, exclusive)
+
+
+def release_store(path: Path | None = None) -> None:
+    """Give up this process's lock on the store (after the last use of the Store opened on it)."""
+    fd, _ = _held.pop((path or default_store_path()).resolve(), (-1, False))
+    if fd >= 0:
+        os.close(fd)
+
+
 def open_store(path: Path | None = None, *, read_only: bool = False) -> ox.Store:
-    """Open (or create) the store at ``path``; read-only opens let several readers share it."""
+    """Open (or create) the store at ``path``; read-only opens let several readers share it.
+
+    One process writes at a time and never while others read (see :func:`_lock`); either way the
+    one that comes second gets a :class:`StoreError` saying what holds the store.
+    """
     path = path or default_store_path()
     try:
         if read_only:
             if not path.exists():
                 raise StoreError(f"no store at {path}: run `policykg ingest FILES --store {path}` first")
+            _lock(path, exclusive=False)
             return ox.Store.read_only(str(path))
         path.mkdir(parents=True, exist_ok=True)
+        _lock(path, exclusive=True)
         return ox.Store(str(path))
     except OSError as exc:
         if "lock" in str(exc).lower():

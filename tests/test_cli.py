@@ -274,3 +274,42 @@ def test_ingest_max_bytes_fails_the_long_file_and_stores_the_rest(run_cli, write
     assert result.exit_code == 1
     assert "long.txt: has 3.2 KB of text, more than the limit of 1 KB (--max-bytes)" in result.stderr
     assert "Ingested 1 of 2 files" in result.stdout
+
+
+# ---------------------------------------------------------------- two processes on one store
+
+def test_an_ingest_while_another_process_reads_the_store_is_refused_with_a_message(tmp_path):
+    import subprocess
+    import textwrap
+
+    from policykg.ingest.pipeline import ingest
+    from policykg.store import open_store, release_store
+
+    store_dir = tmp_path / "kg"
+    policy = tmp_path / "tiny.txt"
+    policy.write_text("Tiny\n\nWe collect your e-mail address.\n")
+    writer = open_store(store_dir)
+    ingest([policy], writer, workers=0)
+    del writer
+    release_store(store_dir)
+    reader = textwrap.dedent(f"""
+        import sys, time
+        from pathlib import Path
+        from policykg.store import open_store
+        store = open_store(Path({str(store_dir)!r}), read_only=True)
+        print("open", flush=True)
+        sys.stdin.readline()
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", reader], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "open"
+        script = Path(sys.executable).parent / "policykg"
+        result = subprocess.run([str(script), "ingest", str(policy), "--store", str(store_dir)],
+                                capture_output=True, text=True)
+        assert result.returncode == 2
+        assert "open in another process" in result.stderr and "Traceback" not in result.stderr
+    finally:
+        proc.communicate("\n", timeout=30)
+    again = subprocess.run([str(Path(sys.executable).parent / "policykg"), "ingest", str(policy), "--store",
+                            str(store_dir)], capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
