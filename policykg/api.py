@@ -10,7 +10,7 @@ them, so ``import policykg`` stays cheap.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -259,16 +259,23 @@ def _ontology() -> tuple[tuple[Any, ...], dict[str, str]]:
     return quads, _labels(quads)
 
 
+def _text(term: Any) -> str:
+    """The value of an IRI, blank node or literal (an RDF-star triple as its N-Triples text)."""
+    value = getattr(term, "value", None)
+    return value if isinstance(value, str) else str(term)
+
+
 def _labels(quads: Iterable[ox.Quad]) -> dict[str, str]:
     ranked: dict[str, tuple[int, str]] = {}
     for q in quads:
         p = q.predicate.value
         if p not in (_SKOS_PREF, _RDFS_LABEL):
             continue
+        subject, label = _text(q.subject), _text(q.object)
         lang = getattr(q.object, "language", None)
         rank = (0 if p == _SKOS_PREF else 2) + (0 if lang in (None, "en") else 1)
-        if q.subject.value not in ranked or rank < ranked[q.subject.value][0]:
-            ranked[q.subject.value] = (rank, q.object.value)
+        if subject not in ranked or rank < ranked[subject][0]:
+            ranked[subject] = (rank, label)
     return {iri: label for iri, (_, label) in ranked.items()}
 
 
@@ -277,7 +284,7 @@ def _facts(policy_iri: str, quads: list[ox.Quad], labels: Mapping[str, str]) -> 
 
     by_subject: dict[str, list[tuple[str, Any]]] = {}
     for q in quads:
-        by_subject.setdefault(q.subject.value, []).append((q.predicate.value, q.object))
+        by_subject.setdefault(_text(q.subject), []).append((q.predicate.value, q.object))
     nodes = [o.value for p, o in by_subject.get(policy_iri, []) if p in _FACT_LINKS and isinstance(o, ox.NamedNode)]
 
     def concept(iri: str) -> Concept:
@@ -321,7 +328,15 @@ def _facts(policy_iri: str, quads: list[ox.Quad], labels: Mapping[str, str]) -> 
                     values.setdefault(_curie(p), []).append(value)
         facts.append(Fact(node, kind or "Fact", modality, {k: tuple(v) for k, v in concepts.items()},
                           {k: tuple(v) for k, v in values.items()}, tuple(conditions), tuple(safeguards), evidence))
+    facts.sort(key=_fact_order)
     return facts
+
+
+def _fact_order(fact: Fact) -> tuple[int, str, int]:
+    """Facts in text order (those with no sentence first), then by kind and number (collection-2 before -10)."""
+    stem, _, number = fact.iri.rpartition("-")
+    return (fact.evidence.start if fact.evidence and fact.evidence.start is not None else -1,
+            stem, int(number) if number.isdigit() else 0)
 
 
 class Policy:
@@ -346,14 +361,15 @@ class Policy:
 
     @property
     def facts(self) -> list[Fact]:
-        """The facts of the policy graph, in the order the graph states them."""
+        """The facts of the policy graph, in the order of their sentences in the text."""
         if self._facts is None:
             self._facts = _facts(self.iri, self._quads, self._labels)
         return self._facts
 
     @property
     def title(self) -> str | None:
-        return next((q.object.value for q in self._quads if q.subject.value == self.iri
+        """The policy's title (front matter, else its first heading), if it has one."""
+        return next((_text(q.object) for q in self._quads if _text(q.subject) == self.iri
                      and q.predicate.value == "http://purl.org/dc/terms/title"), None)
 
     def _memory_store(self) -> ox.Store:
@@ -508,7 +524,7 @@ class KnowledgeGraph:
 
     def ingest(self, paths: str | Path | Iterable[str | Path], *, name: str | None = None,
                time_budget: float | None = 120.0, workers: int | None = None,
-               on_document: Any = None) -> IngestReport:
+               on_document: Callable[[Path, InputError | None], None] | None = None) -> IngestReport:
         """Ingest policy files and folders, as ``policykg ingest`` does; returns the IngestReport
         (``stored``: (file, policy IRI, quads) per policy, ``failed``: an InputError per file skipped).
 
