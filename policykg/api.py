@@ -140,8 +140,15 @@ class Answer:
     def __init__(self, results: Results):
         self.results = results
         self.columns: list[str] = list(results.columns)
-        self.rows: list[dict[str, Value | None]] = [
-            {c: python_value(row.get(c)) for c in self.columns} for row in results.rows]
+        self._rows: list[dict[str, Value | None]] | None = None
+
+    @property
+    def rows(self) -> list[dict[str, Value | None]]:
+        """The rows as dicts of Python values (converted on first use: the command line prints the terms)."""
+        if self._rows is None:
+            columns = self.columns
+            self._rows = [{c: python_value(row.get(c)) for c in columns} for row in self.results.rows]
+        return self._rows
 
     def __iter__(self) -> Iterator[dict[str, Value | None]]:
         return iter(self.rows)
@@ -518,9 +525,10 @@ class KnowledgeGraph:
         if not self.read_only:
             self._store.flush()
         self._store = None
-        import gc
+        if not self.read_only:     # a writer's lock on the directory goes when pyoxigraph frees the Store
+            import gc
 
-        gc.collect()      # pyoxigraph releases the directory's lock when the Store object is freed
+            gc.collect()
 
     def ingest(self, paths: str | Path | Iterable[str | Path], *, name: str | None = None,
                time_budget: float | None = 120.0, workers: int | None = None,
