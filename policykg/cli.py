@@ -79,14 +79,13 @@ def ingest(paths: tuple[Path, ...], store_path: Path | None, name: str | None, t
     \b
     Example: policykg ingest examples/ --store kg
     """
-    from policykg.ingest.pipeline import find_files, ingest as run_ingest
-    from policykg.store import open_store
+    from policykg.api import open as open_kg
+    from policykg.ingest.pipeline import find_files
 
     missing = [p for p in paths if not p.exists()]
     for p in missing:
         click.echo(f"policykg: {p}: no such file or directory", err=True)
     existing = [p for p in paths if p.exists()]
-    store = open_store(store_path)
     files = list(find_files(existing))
     failures: list[str] = []
     budget = time_budget if time_budget > 0 else None
@@ -97,15 +96,15 @@ def ingest(paths: tuple[Path, ...], store_path: Path | None, name: str | None, t
             click.echo(f"policykg: skipped {error}", err=True)
 
     show_bar = sys.stderr.isatty() and len(files) > 20 and not quiet
-    if show_bar:
-        with click.progressbar(length=len(files), label="Ingesting", file=sys.stderr) as bar:
-            def step(path: Path, error: Exception | None) -> None:
-                note(path, error)
-                bar.update(1)
-            report = run_ingest(existing, store, name=name, time_budget=budget, on_document=step,
-                                max_bytes=max_bytes)
-    else:
-        report = run_ingest(existing, store, name=name, time_budget=budget, on_document=note, max_bytes=max_bytes)
+    with open_kg(store_path) as kg:
+        if show_bar:
+            with click.progressbar(length=len(files), label="Ingesting", file=sys.stderr) as bar:
+                def step(path: Path, error: Exception | None) -> None:
+                    note(path, error)
+                    bar.update(1)
+                report = kg.ingest(existing, name=name, time_budget=budget, on_document=step, max_bytes=max_bytes)
+        else:
+            report = kg.ingest(existing, name=name, time_budget=budget, on_document=note, max_bytes=max_bytes)
     if not quiet:
         triples = sum(n for _, _, n in report.stored)
         click.echo(f"Ingested {len(report.stored)} of {len(files)} files ({triples} quads) into "
@@ -136,13 +135,11 @@ def query(name: str, store_path: Path | None, fmt: str, params: tuple[str, ...],
       policykg query rights --format json
       policykg query rights --endpoint http://127.0.0.1:8890/sparql
     """
+    from policykg.api import Answer, open as open_kg
     from policykg.errors import QueryError
-    from policykg.output import render
     from policykg.queries import resolve
-    from policykg.query import run_local
-    from policykg.store import open_store
 
-    canned = resolve(name)
+    canned = resolve(name)       # an unknown question is reported before the store is opened
     bound: dict[str, str] = {}
     for item in params:
         key, sep, value = item.partition("=")
@@ -155,11 +152,11 @@ def query(name: str, store_path: Path | None, fmt: str, params: tuple[str, ...],
         require("remote")
         from policykg.remote import run_remote
 
-        results = run_remote(endpoint, canned, bound, evidence=evidence)
+        answer = Answer(run_remote(endpoint, canned, bound, evidence=evidence))
     else:
-        store = open_store(store_path, read_only=True)
-        results = run_local(store, canned, bound, evidence=evidence)
-    click.echo(render(results, fmt))
+        with open_kg(store_path, read_only=True) as kg:
+            answer = kg.ask(name, evidence=evidence, params=bound)
+    click.echo(answer.render(fmt))
 
 
 @main.command("queries")
@@ -187,10 +184,10 @@ def policies(store_path: Path | None, fmt: str) -> None:
     \b
     Example: policykg policies --store kg
     """
-    from policykg.output import render
-    from policykg.store import list_policies, open_store
+    from policykg.api import open as open_kg
 
-    click.echo(render(list_policies(open_store(store_path, read_only=True)), fmt))
+    with open_kg(store_path, read_only=True) as kg:
+        click.echo(kg.policies().render(fmt))
 
 
 @main.command()

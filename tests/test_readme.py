@@ -11,6 +11,10 @@ Convention for README.md (tell whoever edits it):
 - Each command must exit 0. A command that is meant to exit otherwise ends with a comment
   ``# exit N``; one that cannot run in a test (a server, a remote endpoint) ends with
   ``# not tested``. ``policykg serve`` is never run (it does not return).
+- Python examples go in fenced ```python blocks. Each block is run on its own, as a script, by
+  this interpreter in a fresh temporary directory holding a copy of ``examples/``, and must exit 0
+  (so ``assert`` lines in the block are checked). A block that cannot run in a test starts with a
+  comment line containing ``not tested``.
 """
 from __future__ import annotations
 
@@ -29,6 +33,7 @@ from conftest import EXAMPLES, REPO_ROOT
 
 README = REPO_ROOT / "README.md"
 _FENCE = re.compile(r"^```console[^\n]*\n(.*?)^```", re.M | re.S)
+_PYTHON_FENCE = re.compile(r"^```python[^\n]*\n(.*?)^```", re.M | re.S)
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,24 @@ def console_commands(markdown: str) -> list[Command]:
     return commands
 
 
+@dataclass(frozen=True)
+class PythonBlock:
+    line: int            # 1-based line of the README where the block's code starts
+    code: str
+
+
+def python_blocks(markdown: str) -> list[PythonBlock]:
+    """The README's ```python blocks that the tests run (not those whose first line says ``not tested``)."""
+    blocks = []
+    for block in _PYTHON_FENCE.finditer(markdown):
+        code = block.group(1)
+        first = code.lstrip().split("\n", 1)[0]
+        if first.startswith("#") and "not tested" in first:
+            continue
+        blocks.append(PythonBlock(markdown.count("\n", 0, block.start(1)) + 1, code))
+    return blocks
+
+
 SAMPLE = """Intro.
 
 ```console
@@ -82,6 +105,11 @@ $ pytest -q
 ```python
 $ policykg not-a-console-block
 ```
+
+```python
+# not tested: needs a server
+import SPARQLWrapper
+```
 """
 
 
@@ -92,6 +120,11 @@ def test_console_commands_are_read_from_console_blocks_only():
         (8, "policykg query rights --store kg --format csv", 0),
         (9, "policykg check --store kg", 1),
     ]
+
+
+def test_python_blocks_are_read_unless_marked_not_tested():
+    blocks = python_blocks(SAMPLE)
+    assert [(b.line, b.code) for b in blocks] == [(16, "$ policykg not-a-console-block\n")]
 
 
 COMMANDS = console_commands(README.read_text(encoding="utf-8")) if README.exists() else []
@@ -119,3 +152,21 @@ def test_readme_command_runs(command: Command, readme_dir: Path):
     assert proc.returncode == command.status, (
         f"README.md line {command.line}: `{command.text}` exited {proc.returncode}, expected {command.status}\n"
         f"{proc.stderr[-2000:]}")
+
+
+PYTHON_BLOCKS = python_blocks(README.read_text(encoding="utf-8")) if README.exists() else []
+
+
+@pytest.mark.skipif(not README.exists(), reason="README.md does not exist yet")
+def test_readme_has_a_python_example():
+    assert PYTHON_BLOCKS, "README.md has no ```python block that the tests run"
+
+
+@pytest.mark.parametrize("block", PYTHON_BLOCKS, ids=[f"line{b.line}" for b in PYTHON_BLOCKS])
+def test_readme_python_block_runs(block: PythonBlock, tmp_path: Path):
+    shutil.copytree(EXAMPLES, tmp_path / "examples")
+    env = dict(os.environ)
+    env.pop("POLICYKG_STORE", None)
+    proc = subprocess.run([sys.executable, "-c", block.code], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, f"README.md python block at line {block.line} failed:\n{proc.stderr[-3000:]}"
