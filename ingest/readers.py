@@ -230,8 +230,9 @@ def _without_nul_bytes(data: bytes) -> tuple[bytes, str | None]:
     """Bytes with NULs made into text, and how; ``(data, None)`` when the NULs say it is binary.
 
     UTF-16 and UTF-32 without a byte-order mark show by where their zero bytes fall (every other
-    byte, or three in four, for Latin text): such text is re-encoded as UTF-8. A few NUL bytes
-    strayed into otherwise clean text (under 1 in 1,000 bytes, no other control characters) are dropped.
+    byte, or three in four, for Latin text): such text is re-encoded as UTF-8. NUL bytes strayed
+    into text are dropped: when the first 8 KB have none, or when they are under 1 in 1,000 bytes
+    and there are no other control characters.
     """
     if data.startswith(_UNICODE_BOMS):
         return data, ""     # decode_text reads the byte-order mark
@@ -248,7 +249,9 @@ def _without_nul_bytes(data: bytes) -> tuple[bytes, str | None]:
                     continue
                 return text.encode("utf-8"), f"decoded as {codec.upper()} (no byte-order mark)"
     nuls = data.count(0)
-    if nuls * 1000 <= len(data) and not _CONTROL.search(data.replace(b"\x00", b"").decode("latin-1")):
+    if b"\x00" not in data[:8192] or \
+            (nuls * 1000 <= len(data) and not _CONTROL.search(data.replace(b"\x00", b"").decode("latin-1"))):
+        # text that starts clean (so it was read as text before policykg looked further), or nearly clean
         return data.replace(b"\x00", b""), f"{nuls} NUL byte{'s' if nuls > 1 else ''} removed"
     return data, None
 

@@ -361,3 +361,9 @@ def test_a_page_with_very_many_tags_is_read_by_the_plain_parser(write_policy, mo
     source = read_source(write_policy(PAGE, name="many-tags.html"))
     assert "We keep order records for seven years" in words(source.text)
     assert any("with over 20 tags: all of its text kept" in r for r in source.repairs)
+
+
+def test_nul_bytes_after_a_clean_start_are_dropped(write_policy):
+    data = SHORT_POLICY.encode() * 200 + b"\x00\x01\x00junk\x00" * 50
+    source = read_source(write_policy(data, name="late-nuls.txt"))
+    assert "\x00" not in source.text and "150 NUL bytes removed" in source.repairs
