@@ -238,8 +238,9 @@ def _without_nul_bytes(data: bytes) -> tuple[bytes, str | None]:
     """Bytes with NULs made into text, and how; ``(data, None)`` when the NULs say it is binary.
 
     UTF-16 and UTF-32 without a byte-order mark show by where their zero bytes fall (every other
-    byte, or three in four, for Latin text): such text is re-encoded as UTF-8. A few NUL bytes
-    strayed into otherwise clean text (under 1 in 1,000 bytes, no other control characters) are dropped.
+    byte, or three in four, for Latin text): such text is re-encoded as UTF-8. NUL bytes strayed
+    into text are dropped: when the first 8 KB have none, or when they are under 1 in 1,000 bytes
+    and there are no other control characters.
     """
     if data.startswith(_UNICODE_BOMS):
         return data, ""     # decode_text reads the byte-order mark
@@ -256,7 +257,9 @@ def _without_nul_bytes(data: bytes) -> tuple[bytes, str | None]:
                     continue
                 return text.encode("utf-8"), f"decoded as {codec.upper()} (no byte-order mark)"
     nuls = data.count(0)
-    if nuls * 1000 <= len(data) and not _CONTROL.search(data.replace(b"\x00", b"").decode("latin-1")):
+    if b"\x00" not in data[:8192] or \
+            (nuls * 1000 <= len(data) and not _CONTROL.search(data.replace(b"\x00", b"").decode("latin-1"))):
+        # text that starts clean (so it was read as text before policykg looked further), or nearly clean
         return data.replace(b"\x00", b""), f"{nuls} NUL byte{'s' if nuls > 1 else ''} removed"
     return data, None
 
@@ -342,20 +345,23 @@ def _load_yaml(header: str) -> object:
 # what trafilatura, htmldate and lxml raise on markup they cannot take (lxml's drop_tree asserts)
 _HTML_LIBRARY_ERRORS = (ValueError, TypeError, AttributeError, RecursionError, LookupError, AssertionError)
 
-# trafilatura takes about 4 s a megabyte on large pages (a 6 MB table: 25 s): a larger page is read
-# by the standard library's parser, all of its text kept (2.4 s for the same table).
+# trafilatura takes about 0.1 to 0.2 ms an element (a 6 MB table: 25 s; 20,000 one-cell rows in
+# 780 KB: 10 s): a page larger than this, or with more tags, is read by the standard library's
+# parser, all of its text kept (2.4 s for the 6 MB table).
 HTML_EXTRACT_MAX = 3_000_000
+HTML_EXTRACT_MAX_TAGS = 40_000
 
 
 def _read_html(path: Path, html: str, digest: str, repairs: list[str], max_bytes: int = DEFAULT_MAX_BYTES) -> Source:
     import trafilatura
 
-    if len(html) > HTML_EXTRACT_MAX:
+    if len(html) > HTML_EXTRACT_MAX or html.count("<") > HTML_EXTRACT_MAX_TAGS:
         text = html_to_text(html)
         if not text.strip():
             raise InputError(path, "is an HTML page with no readable text")
         check_text_size(path, text, max_bytes)
-        note = f"page over {_mb(HTML_EXTRACT_MAX)}: all of its text kept (no main-text extraction)"
+        big = f"over {_mb(HTML_EXTRACT_MAX)}" if len(html) > HTML_EXTRACT_MAX else f"with over {HTML_EXTRACT_MAX_TAGS:,} tags"
+        note = f"page {big}: all of its text kept (no main-text extraction)"
         return Source(path, "html", text, digest, None, None, (*repairs, note), None)
     try:
         text = trafilatura.extract(html, output_format="markdown", include_tables=True, include_links=True,

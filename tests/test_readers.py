@@ -352,3 +352,18 @@ def test_html_whose_metadata_makes_htmldate_assert_is_still_read(write_policy):
     source = read_source(write_policy("<label><meta><m>We collect your e-mail address to send you receipts.",
                                       name="odd.html"))
     assert "We collect your e-mail address" in source.text
+
+
+def test_a_page_with_very_many_tags_is_read_by_the_plain_parser(write_policy, monkeypatch):
+    from policykg.ingest import readers
+
+    monkeypatch.setattr(readers, "HTML_EXTRACT_MAX_TAGS", 20)
+    source = read_source(write_policy(PAGE, name="many-tags.html"))
+    assert "We keep order records for seven years" in words(source.text)
+    assert any("with over 20 tags: all of its text kept" in r for r in source.repairs)
+
+
+def test_nul_bytes_after_a_clean_start_are_dropped(write_policy):
+    data = SHORT_POLICY.encode() * 200 + b"\x00\x01\x00junk\x00" * 50
+    source = read_source(write_policy(data, name="late-nuls.txt"))
+    assert "\x00" not in source.text and "150 NUL bytes removed" in source.repairs
