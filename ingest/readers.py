@@ -30,6 +30,7 @@ class Source:
     title: str | None = None
     date: str | None = None
     repairs: tuple[str, ...] = field(default_factory=tuple)
+    service: str | None = None       # Markdown front matter `service:`: the service this file is a version of
 
 
 def read_source(path: Path) -> Source:
@@ -51,12 +52,12 @@ def read_source(path: Path) -> Source:
     text, repairs = decode_text(data)
     if fmt == "html" or (fmt == "text" and _looks_like_html(text)):
         return _read_html(path, text, digest, repairs)
-    title = date = None
+    title = date = service = None
     if fmt == "markdown":
-        text, title, date = _split_front_matter(text)
+        text, title, date, service = _split_front_matter(text)
     if not text.strip():
         raise InputError(path, "has no text")
-    return Source(path, fmt, text, digest, title, date, tuple(repairs))
+    return Source(path, fmt, text, digest, title, date, tuple(repairs), service)
 
 
 # ------------------------------------------------------------------ encodings and mojibake
@@ -181,18 +182,20 @@ def _looks_like_html(text: str) -> bool:
 
 # ------------------------------------------------------------------ formats
 
-def _split_front_matter(text: str) -> tuple[str, str | None, str | None]:
+def _split_front_matter(text: str) -> tuple[str, str | None, str | None, str | None]:
     if not text.startswith("---"):
-        return text, None, None
+        return text, None, None, None
     import frontmatter
 
     try:
         post = frontmatter.loads(text)
     except Exception:  # malformed YAML: keep the text as it is, the header is then just text
-        return text, None, None
+        return text, None, None, None
     title = post.metadata.get("title")
     date = post.metadata.get("date") or post.metadata.get("updated") or post.metadata.get("last_updated")
-    return post.content, (str(title) if title else None), (str(date) if date else None)
+    service = post.metadata.get("service")
+    return (post.content, (str(title) if title else None), (str(date) if date else None),
+            (str(service) if service else None))
 
 
 def _read_html(path: Path, html: str, digest: str, repairs: list[str]) -> Source:
