@@ -27,7 +27,9 @@ from policykg.errors import InputError, UnknownPolicyError
 SCHEMA = "https://w3id.org/policykg/diff/1"
 
 # Columns that are evidence or context, never part of an answer's key.
-_NOT_KEYS = {"policy", "evidence", "controller", "sentence", "section", "fact"}
+_NOT_KEYS = {"policy", "evidence", "sentence", "section", "fact"}
+# Columns that are context in one question (the merger's controller) but the answer of another (controllers).
+_CONTEXT = {"merger-transfer-without-consent": ("controller",)}
 # Columns that are the value of an answer rather than its key.
 _VALUES = {"retention": ("duration",)}
 # Questions across versions: not asked of one policy.
@@ -158,7 +160,8 @@ def policy_answers(store: ox.Store, iri: ox.NamedNode) -> dict:
             continue
         results = run_local(store, query, {"policy": iri.value}, evidence=True)
         values = _VALUES.get(name, ())
-        keys = [c for c in results.columns if c not in _NOT_KEYS and c not in values]
+        keys = [c for c in results.columns if c not in _NOT_KEYS and c not in values
+                and c not in _CONTEXT.get(name, ())]
         for row in results.rows:
             key = (name, tuple((c, term_text(row.get(c)) or "") for c in keys))
             answers.setdefault(key, []).append({**{c: term_text(row.get(c)) for c in values},
@@ -200,10 +203,11 @@ def diff_versions(old: Version, new: Version) -> Diff:
         answer = dict(answer_items)
         before, after = old.answers.get(key), new.answers.get(key)
         if before and after:
-            old_values = sorted(tuple(sorted((c, v) for c, v in r.items() if c not in ("sentence", "section")))
-                                for r in before)
-            new_values = sorted(tuple(sorted((c, v) for c, v in r.items() if c not in ("sentence", "section")))
-                                for r in after)
+            # the set of values: more or fewer sentences stating the same answer are no change
+            old_values = {tuple(sorted((c, v) for c, v in r.items() if c not in ("sentence", "section")))
+                          for r in before}
+            new_values = {tuple(sorted((c, v) for c, v in r.items() if c not in ("sentence", "section")))
+                          for r in after}
             if old_values != new_values:
                 changes.append(Change(question, "changed", answer, _side(before, question), _side(after, question)))
             continue

@@ -104,6 +104,21 @@ def test_example_versions_diff_to_exactly_their_changes():
     assert "portable format" in right.old.sentence and right.old.section == "Your rights" and right.new is None
 
 
+def test_more_sentences_for_the_same_answer_and_a_new_controller_name(tmp_path):
+    from policykg.diff import diff_versions, file_version
+
+    one = tmp_path / "a.md"
+    one.write_text("# Acme privacy\n\nAcme Ltd is the controller of your personal data.\n\n"
+                   "If Acme is acquired, your personal data may be transferred to the buyer.\n", encoding="utf-8")
+    two = tmp_path / "b.md"
+    two.write_text("# Acme privacy\n\nBeta Ltd is the controller of your personal data.\n\n"
+                   "If Acme is acquired, your personal data may be transferred to the buyer.\n\n"
+                   "In a merger, your personal data may also be transferred to the acquirer.\n", encoding="utf-8")
+    changes = {(c.change, c.label) for c in diff_versions(file_version(one), file_version(two)).changes}
+    assert ("added", "controllers Beta Ltd") in changes and ("removed", "controllers Acme Ltd") in changes
+    assert not any(label.startswith("merger") for _, label in changes)
+
+
 def test_a_file_diffed_with_itself_is_empty(run_cli):
     result = run_cli("diff", OLD, OLD, "--format", "json")
     assert result.exit_code == 0
