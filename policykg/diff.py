@@ -163,16 +163,30 @@ def policy_answers(store: ox.Store, iri: ox.NamedNode) -> dict:
         keys = [c for c in results.columns if c not in _NOT_KEYS and c not in values
                 and c not in _CONTEXT.get(name, ())]
         for row in results.rows:
-            key = (name, tuple((c, term_text(row.get(c)) or "") for c in keys))
+            shown = tuple((c, term_text(row.get(c)) or "") for c in keys)
+            key = (name, tuple((c, _same_name(v)) for c, v in shown) if name in _NAMES else shown)
             answers.setdefault(key, []).append({**{c: term_text(row.get(c)) for c in values},
                                                 "sentence": term_text(row.get("sentence")),
-                                                "section": term_text(row.get("section"))})
+                                                "section": term_text(row.get("section")),
+                                                "shown": dict(shown)})
     return answers
+
+
+# Questions whose answer is a name: compared without case, punctuation and spacing ("Quora Inc." is
+# "Quora, Inc."), shown as the version writes it.
+_NAMES = {"controllers"}
+_EVIDENCE_FIELDS = ("sentence", "section", "shown")
+
+
+def _same_name(name: str) -> str:
+    import re
+
+    return re.sub(r"[\W_]+", " ", name).strip().casefold()
 
 
 def _side(rows: list[dict[str, str | None]], question: str) -> Side:
     first = rows[0]
-    values = {c: v for c, v in first.items() if c not in ("sentence", "section") and v is not None}
+    values = {c: v for c, v in first.items() if c not in _EVIDENCE_FIELDS and v is not None}
     return Side(first["sentence"], first["section"], values)
 
 
@@ -199,14 +213,14 @@ def diff_versions(old: Version, new: Version) -> Diff:
     """The practice-level changes from ``old`` to ``new``, in question then answer order."""
     changes: list[Change] = []
     for key in sorted(set(old.answers) | set(new.answers)):
-        question, answer_items = key
-        answer = dict(answer_items)
+        question, _ = key
         before, after = old.answers.get(key), new.answers.get(key)
+        answer = dict((after or before)[0]["shown"])    # as the newer version writes it
         if before and after:
             # the set of values: more or fewer sentences stating the same answer are no change
-            old_values = {tuple(sorted((c, v) for c, v in r.items() if c not in ("sentence", "section")))
+            old_values = {tuple(sorted((c, v) for c, v in r.items() if c not in _EVIDENCE_FIELDS))
                           for r in before}
-            new_values = {tuple(sorted((c, v) for c, v in r.items() if c not in ("sentence", "section")))
+            new_values = {tuple(sorted((c, v) for c, v in r.items() if c not in _EVIDENCE_FIELDS))
                           for r in after}
             if old_values != new_values:
                 changes.append(Change(question, "changed", answer, _side(before, question), _side(after, question)))

@@ -117,6 +117,9 @@ def test_more_sentences_for_the_same_answer_and_a_new_controller_name(tmp_path):
     changes = {(c.change, c.label) for c in diff_versions(file_version(one), file_version(two)).changes}
     assert ("added", "controllers Beta Ltd") in changes and ("removed", "controllers Acme Ltd") in changes
     assert not any(label.startswith("merger") for _, label in changes)
+    three = tmp_path / "c.md"
+    three.write_text(two.read_text(encoding="utf-8").replace("Beta Ltd is", "BETA, Ltd. is"), encoding="utf-8")
+    assert diff_versions(file_version(two), file_version(three)).changes == []
 
 
 def test_a_file_diffed_with_itself_is_empty(run_cli):
