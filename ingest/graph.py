@@ -11,6 +11,7 @@ from policykg.ingest.lexicon import PK
 from policykg.ingest.structure import Document, Sentence
 
 POLICY_BASE = "https://w3id.org/policykg/policy/"
+SERVICE_BASE = "https://w3id.org/policykg/service/"
 ONTOLOGY_GRAPH = ox.NamedNode("https://w3id.org/policykg/ns")
 
 PREFIXES = {
@@ -41,6 +42,32 @@ def policy_iri(slug: str) -> ox.NamedNode:
     return ox.NamedNode(POLICY_BASE + slug)
 
 
+def service_iri(service: str) -> ox.NamedNode:
+    """The IRI of a service whose policy has versions (``https://w3id.org/policykg/service/<service>``)."""
+    return ox.NamedNode(SERVICE_BASE + service_name(service))
+
+
+def service_name(service: str) -> str:
+    """A service name as it appears in its IRI: lower-case, other characters as ``-``."""
+    return slugify(service.removeprefix(SERVICE_BASE))
+
+
+_ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})")
+
+
+def iso_date(text: str | None) -> str | None:
+    """``YYYY-MM-DD`` from a date or date-time text (front matter, ``--date``), else None."""
+    m = _ISO_DATE.match(text or "")
+    if not m:
+        return None
+    import datetime
+
+    try:
+        return datetime.date(*map(int, m.groups())).isoformat()
+    except ValueError:
+        return None
+
+
 def policy_slug(iri: str) -> str:
     """The name of a policy from its IRI (``.../policy/acme/privacy`` is ``acme/privacy``)."""
     return iri.removeprefix(POLICY_BASE)
@@ -55,10 +82,14 @@ _TYPE = expand("rdf:type")
 _EVIDENCE = expand("pk:evidence")
 
 
-def document_quads(doc: Document, facts: list[Fact], *, source: str | None = None) -> list[ox.Quad]:
+def document_quads(doc: Document, facts: list[Fact], *, source: str | None = None,
+                   service: str | None = None, issued: str | None = None) -> list[ox.Quad]:
     """All quads of the policy's named graph: the document, its facts and their evidence.
 
-    ``source`` is how the file is recorded (``pk:sourceFile``); by default its file name.
+    ``source`` is how the file is recorded (``pk:sourceFile``); by default its file name. A version
+    of a ``service`` is linked to it (``dct:isVersionOf`` the service IRI) with its date ``issued``
+    (``dct:issued``, an ``xsd:date``); the order of the versions (``prov:wasRevisionOf``) is in the
+    service's own graph (see :func:`policykg.ingest.pipeline.link_versions`).
     """
     policy = policy_iri(doc.slug)
     g = policy
@@ -73,6 +104,10 @@ def document_quads(doc: Document, facts: list[Fact], *, source: str | None = Non
         add(policy, "dct:title", ox.Literal(title))
     if doc.source.date:
         add(policy, "dct:date", ox.Literal(doc.source.date))
+    if service:
+        add(policy, "dct:isVersionOf", service_iri(service))
+        if issued:
+            add(policy, "dct:issued", ox.Literal(issued, datatype=expand("xsd:date")))
     add(policy, "pk:sourceFile", ox.Literal(source if source is not None else doc.source.path.name))
     add(policy, "pk:sourceFormat", ox.Literal(doc.source.format))
     add(policy, "pk:sha256", ox.Literal(doc.source.sha256))

@@ -16,7 +16,8 @@ import pyoxigraph as ox
 
 from policykg.errors import InputError
 from policykg.ingest.extract import Fact, extract_facts
-from policykg.ingest.graph import ONTOLOGY_GRAPH, document_quads, policy_iri, slugify
+from policykg.ingest.graph import (ONTOLOGY_GRAPH, SERVICE_BASE, document_quads, expand, iso_date, policy_iri,
+                                   service_iri, service_name, slugify)
 from policykg.ingest.lexicon import load_lexicon, ontology_quads
 from policykg.ingest.parties import parties
 from policykg.ingest.readers import DEFAULT_MAX_BYTES, SUFFIXES, read_source
@@ -35,6 +36,10 @@ class IngestReport:
         return not self.failed
 
 
+# A folder holding this file is skipped when a folder above it is ingested (named itself, it is read):
+# examples/versions/ keeps the version examples out of `policykg ingest examples`.
+SKIP_MARKER = ".noingest"
+
 # Files a folder of policies carries that are not policies (named explicitly, they are still read).
 _NOT_POLICIES = re.compile(r"^(?:readme|license|licence|changelog|contributing|notice)(?:\.[\w-]+)*$", re.I)
 
@@ -50,10 +55,21 @@ def _files_with_roots(paths: Iterable[Path]) -> Iterator[tuple[Path, Path | None
         if path.is_dir():
             for found in sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
                                 and not _NOT_POLICIES.match(p.name)
-                                and not any(part.startswith(".") for part in p.relative_to(path).parts)):
+                                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                                and not _skipped(p, path)):
                 yield found, path
         else:
             yield path, None
+
+
+def _skipped(found: Path, root: Path) -> bool:
+    """Whether a folder between ``root`` (excluded) and ``found`` holds the :data:`SKIP_MARKER`."""
+    folder = found.parent
+    while folder != root and root in folder.parents:
+        if (folder / SKIP_MARKER).exists():
+            return True
+        folder = folder.parent
+    return False
 
 
 @dataclass(frozen=True)
@@ -70,6 +86,20 @@ class PolicyFile:
     path: Path
     slug: str
     source: str
+    service: str | None = None     # the service this file is a version of (--service, or its file name)
+    date: str | None = None        # its date, YYYY-MM-DD (--date, or its file name)
+
+
+# A version's file name: <service>-YYYY-MM-DD.<suffix> (tosback's versions/<service>/<service>-2019-06-19.md)
+_VERSION_NAME = re.compile(r"^(?P<service>.+?)[-_](?P<date>\d{4}-\d{2}-\d{2})$")
+
+
+def version_of(path: Path) -> tuple[str | None, str | None]:
+    """(service, date) from a file name ending in ``-YYYY-MM-DD``, else (None, None)."""
+    m = _VERSION_NAME.match(path.stem)
+    if not m or iso_date(m.group("date")) is None:
+        return None, None
+    return service_name(m.group("service")), m.group("date")
 
 
 def slug_for(path: Path, root: Path | None = None) -> str:
@@ -88,19 +118,33 @@ def _recorded_source(path: Path, root: Path | None) -> str:
     return (Path(root.name) / path.relative_to(root)).as_posix() if root.name else path.relative_to(root).as_posix()
 
 
-def policy_files(paths: Iterable[Path], *, name: str | None = None) -> tuple[list[PolicyFile], list[InputError]]:
+def policy_files(paths: Iterable[Path], *, name: str | None = None, service: str | None = None,
+                 date: str | None = None) -> tuple[list[PolicyFile], list[InputError]]:
     """The files to ingest with their policy names, and the files whose name another file of the batch has.
 
     ``name`` names the policy of a single file explicitly. Two files that would get one name are
     never a silent replacement: the first keeps it and the second is reported with both paths.
+    A file is a version of a service when its name ends in ``-YYYY-MM-DD`` (the service is the part
+    before), its front matter says ``service:``, or ``service`` is given (``date`` with it, for one file).
     """
     found = list(_files_with_roots(paths))
+    if date is not None:
+        if iso_date(date) is None:
+            raise InputError(Path(date), "a version's date is written YYYY-MM-DD")
+        if len(found) != 1:
+            raise InputError(Path(date), f"a date can be given to one file only, not {len(found)}")
+        date = iso_date(date)
+
+    def versioned(path: Path, slug: str, source: str) -> PolicyFile:
+        named_service, named_date = version_of(path)
+        return PolicyFile(path, slug, source, service_name(service) if service else named_service, date or named_date)
+
     if name is not None:
         if len(found) != 1:
             raise InputError(Path(name), f"a policy name can be given to one file only, not {len(found)}")
         slug = "/".join(slugify(part) for part in name.split("/") if part)
         path, root = found[0]
-        return [PolicyFile(path, slug, _recorded_source(path, root))], []
+        return [versioned(path, slug, _recorded_source(path, root))], []
     files: list[PolicyFile] = []
     clashes: list[InputError] = []
     taken: dict[str, Path] = {}
@@ -113,7 +157,7 @@ def policy_files(paths: Iterable[Path], *, name: str | None = None) -> tuple[lis
                                             f"batch; rename one of them or ingest it on its own with --name"))
             continue
         taken[slug] = path
-        files.append(PolicyFile(path, slug, _recorded_source(path, root)))
+        files.append(versioned(path, slug, _recorded_source(path, root)))
     return files, clashes
 
 
@@ -132,10 +176,13 @@ def facts_of(doc: Document, *, classifiers: bool = True) -> list[Fact]:
     return list(parties(doc, lexicon)) + extract_facts(doc, lexicon, classifiers=classifiers)
 
 
-def policy_quads(path: Path, slug: str | None = None, source: str | None = None,
-                 max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[Document, list[ox.Quad]]:
+def policy_quads(path: Path, slug: str | None = None, source: str | None = None, *, service: str | None = None,
+                 date: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[Document, list[ox.Quad]]:
+    """Read one file into its graph's quads; a version of a service (given, or in its front matter) is linked to it."""
     doc = read_document(path, slug, max_bytes)
-    return doc, document_quads(doc, facts_of(doc), source=source)
+    service = service or (service_name(doc.source.service) if doc.source.service else None)
+    issued = date or iso_date(doc.source.date) if service else None
+    return doc, document_quads(doc, facts_of(doc), source=source, service=service, issued=issued)
 
 
 def graph_update(graph: ox.NamedNode, quads: list[ox.Quad]) -> str:
@@ -188,18 +235,65 @@ class _Prepared:
     graph: str
     nquads: bytes     # the policy graph as N-Quads: Oxigraph writes and reads these in Rust, fast to pickle
     quads: int
+    service: str | None = None
 
 
 def _prepare(file: PolicyFile, max_bytes: int = DEFAULT_MAX_BYTES) -> _Prepared | InputError:
     """Read one file into the quads of its graph (runs in a worker process for large batches)."""
     try:
-        doc, quads = policy_quads(file.path, file.slug, file.source, max_bytes)
+        doc, quads = policy_quads(file.path, file.slug, file.source, service=file.service, date=file.date,
+                                  max_bytes=max_bytes)
         graph = policy_iri(doc.slug)
-        return _Prepared(file.path, graph.value, ox.serialize(quads, format=ox.RdfFormat.N_QUADS), len(quads))
+        versions = [q.object.value for q in quads if q.subject == graph and q.predicate == _IS_VERSION_OF]
+        return _Prepared(file.path, graph.value, ox.serialize(quads, format=ox.RdfFormat.N_QUADS), len(quads),
+                         versions[0] if versions else None)
     except InputError as exc:
         return exc
     except (OSError, ValueError, UnicodeError, SyntaxError, RecursionError, MemoryError) as exc:
         return InputError(file.path, f"could not be ingested: {type(exc).__name__}: {exc}")
+
+
+_IS_VERSION_OF = expand("dct:isVersionOf")
+_ISSUED = expand("dct:issued")
+_REVISION_OF = expand("prov:wasRevisionOf")
+
+_VERSIONS = """PREFIX dct: <http://purl.org/dc/terms/>
+SELECT ?service ?version ?date WHERE { GRAPH ?version { ?version dct:isVersionOf ?service OPTIONAL { ?version dct:issued ?date } } }"""
+
+
+def service_versions(store: ox.Store, service: str | ox.NamedNode) -> list[tuple[str, str | None]]:
+    """(policy IRI, date) of each version of ``service`` in the store, oldest first (undated last, then by IRI)."""
+    node = service if isinstance(service, ox.NamedNode) else service_iri(service)
+    rows = [(r["version"].value, r["date"].value if r["date"] is not None else None)
+            for r in store.query(_VERSIONS, substitutions={ox.Variable("service"): node})]
+    return sorted(set(rows), key=lambda row: (row[1] is None, row[1] or "", row[0]))
+
+
+def link_versions(store: ox.Store, service: str | ox.NamedNode) -> int:
+    """Recompute the order of a service's versions in its own graph, named by the service IRI.
+
+    The graph holds ``<service> a pk:Service`` and ``<version> prov:wasRevisionOf <previous>`` for each
+    version after the first, oldest first by ``dct:issued``; it is replaced in one transaction, like a
+    policy graph, and dropped when the service has no version left. Returns the number of versions.
+    """
+    node = service if isinstance(service, ox.NamedNode) else service_iri(service)
+    versions = service_versions(store, node)
+    if not versions:
+        if store.contains_named_graph(node):
+            store.remove_graph(node)
+        return 0
+    quads = [ox.Quad(node, expand("rdf:type"), expand("pk:Service"), node),
+             ox.Quad(node, expand("rdfs:label"), ox.Literal(node.value.removeprefix(SERVICE_BASE)), node)]
+    for (previous, _), (version, _) in zip(versions, versions[1:]):
+        quads.append(ox.Quad(ox.NamedNode(version), _REVISION_OF, ox.NamedNode(previous), node))
+    replace_graph(store, node, quads)
+    return len(versions)
+
+
+def _stored_service(store: ox.Store, graph: ox.NamedNode) -> str | None:
+    for q in store.quads_for_pattern(graph, _IS_VERSION_OF, None, graph):
+        return q.object.value
+    return None
 
 
 # Below this many files the start-up of worker processes costs more than it saves, unless a file is large.
@@ -251,7 +345,7 @@ def _size(path: Path) -> int:
 
 
 def ingest(paths: Iterable[Path], store: ox.Store, *, workers: int | None = None, name: str | None = None,
-           time_budget: float | None = DEFAULT_TIME_BUDGET,
+           service: str | None = None, date: str | None = None, time_budget: float | None = DEFAULT_TIME_BUDGET,
            on_document: Callable[[Path, InputError | None], None] | None = None,
            max_bytes: int = DEFAULT_MAX_BYTES) -> IngestReport:
     """Ingest files and folders into ``store``; one failing file never stops the batch.
@@ -261,13 +355,15 @@ def ingest(paths: Iterable[Path], store: ox.Store, *, workers: int | None = None
     Files are read and turned into graphs by ``workers`` processes (default: one per core), each
     document within ``time_budget`` seconds; the store is written from this process only, one
     transaction per policy, in file order. Policy names follow :class:`PolicyFile`; a file whose
-    name another file of the batch already has is reported, never stored over it.
+    name another file of the batch already has is reported, never stored over it. After the batch,
+    the order of the versions of each service the batch touched is recomputed (:func:`link_versions`).
     """
     import os
 
     report = IngestReport()
     load_ontology(store)
-    files, clashes = policy_files(paths, name=name)
+    files, clashes = policy_files(paths, name=name, service=service, date=date)
+    services: set[str] = set()
     for clash in clashes:
         report.failed.append(clash)
         if on_document is not None:
@@ -280,9 +376,13 @@ def ingest(paths: Iterable[Path], store: ox.Store, *, workers: int | None = None
                 on_document(result.path, result)
             continue
         graph = ox.NamedNode(result.graph)
+        before = _stored_service(store, graph) if store.contains_named_graph(graph) else None
         replace_graph(store, graph, ox.parse(result.nquads, format=ox.RdfFormat.N_QUADS))
+        services.update(s for s in (before, result.service) if s)
         report.stored.append((result.path, result.graph, result.quads))
         if on_document is not None:
             on_document(result.path, None)
+    for touched in sorted(services):
+        link_versions(store, ox.NamedNode(touched))
     store.flush()
     return report

@@ -40,6 +40,7 @@ class Source:
     # the line of the file on which ``text`` begins (Markdown front matter comes before it); None
     # when the lines of ``text`` are not lines of the file (text extracted from HTML or PDF)
     first_line: int | None = 1
+    service: str | None = None       # Markdown front matter `service:`: the service this file is a version of
 
 
 def read_source(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Source:
@@ -80,11 +81,11 @@ def read_source(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Source:
     repairs += decoded
     if fmt == "html" or (fmt == "text" and _looks_like_html(text)):
         return _read_html(path, text, digest, repairs, max_bytes)
-    title = date = None
+    title = date = service = None
     first_line = 1
     if fmt == "markdown":
         whole = text
-        text, title, date, note = _split_front_matter(text)
+        text, title, date, note, service = _split_front_matter(text)
         if note:
             repairs.append(note)
         if text is not whole and text:
@@ -93,7 +94,7 @@ def read_source(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Source:
     if not text.strip():
         raise InputError(path, "has no text")
     check_text_size(path, text, max_bytes)
-    return Source(path, fmt, text, digest, title, date, tuple(repairs), first_line)
+    return Source(path, fmt, text, digest, title, date, tuple(repairs), first_line, service)
 
 
 def _mb(size: int) -> str:
@@ -277,8 +278,9 @@ FRONT_MATTER_MAX_NODES = 10_000
 _FM_BOUNDARY = re.compile(r"^-{3,}[ \t]*$", re.MULTILINE)
 
 
-def _split_front_matter(text: str) -> tuple[str, str | None, str | None, str | None]:
-    """Markdown's YAML front matter: the body, the title and date it gives, and a note if it was ignored.
+def _split_front_matter(text: str) -> tuple[str, str | None, str | None, str | None, str | None]:
+    """Markdown's YAML front matter: the body, the title and date it gives, a note if it was ignored, and
+    the service it names (``service:``, for versions).
 
     The YAML is read by a safe loader that refuses aliases (so "billion laughs" anchors cannot expand)
     and stops after FRONT_MATTER_MAX_NODES nodes; front matter over FRONT_MATTER_MAX_BYTES is not
@@ -286,27 +288,27 @@ def _split_front_matter(text: str) -> tuple[str, str | None, str | None, str | N
     malformed YAML is kept as text.
     """
     if not text.startswith("---"):
-        return text, None, None, None
+        return text, None, None, None, None
     parts = _FM_BOUNDARY.split(text, 2)
     if len(parts) != 3 or parts[0].strip():
-        return text, None, None, None   # no closing line: not front matter, all of it is text
+        return text, None, None, None, None   # no closing line: not front matter, all of it is text
     _, header, body = parts
     body = body.strip()   # as python-frontmatter did, which this replaces
     if len(header) > FRONT_MATTER_MAX_BYTES:
-        return body, None, None, f"front matter ignored (over {FRONT_MATTER_MAX_BYTES // 1000} KB)"
+        return body, None, None, f"front matter ignored (over {FRONT_MATTER_MAX_BYTES // 1000} KB)", None
     try:
         metadata = _load_yaml(header)
     except _RefusedYaml as exc:
-        return body, None, None, f"front matter ignored ({exc})"
+        return body, None, None, f"front matter ignored ({exc})", None
     except RecursionError:
-        return body, None, None, "front matter ignored (it nests too deeply)"
+        return body, None, None, "front matter ignored (it nests too deeply)", None
     except Exception:  # malformed YAML: keep the text as it is, the header is then just text
-        return text, None, None, None
+        return text, None, None, None, None
     if not isinstance(metadata, dict):
-        return body, None, None, None
+        return body, None, None, None, None
     title = metadata.get("title")
     date = metadata.get("date") or metadata.get("updated") or metadata.get("last_updated")
-    return body, _scalar(title), _scalar(date), None
+    return body, _scalar(title), _scalar(date), None, _scalar(metadata.get("service"))
 
 
 def _scalar(value: object) -> str | None:

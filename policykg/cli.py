@@ -60,13 +60,18 @@ def main() -> None:
 @store_option
 @click.option("--name", default=None, metavar="NAME",
               help="Name the policy of a single file (default: its path under the folder given, or its file name).")
+@click.option("--service", default=None, metavar="SERVICE",
+              help="The files are versions of this service (default: from a name ending in -YYYY-MM-DD, "
+                   "or front matter service:).")
+@click.option("--date", "date", default=None, metavar="YYYY-MM-DD",
+              help="The date of the version (one file; default: from its name or front matter date:).")
 @click.option("--time-budget", type=float, default=120.0, show_default=True, metavar="SECONDS",
               help="Stop and report a document whose reading takes longer (0: no limit).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only failures.")
 @max_bytes_option
 @reports_errors
-def ingest(paths: tuple[Path, ...], store_path: Path | None, name: str | None, time_budget: float,
-           quiet: bool, max_bytes: int) -> None:
+def ingest(paths: tuple[Path, ...], store_path: Path | None, name: str | None, service: str | None,
+           date: str | None, time_budget: float, quiet: bool, max_bytes: int) -> None:
     """Ingest policy files and folders (.txt .md .html .htm .pdf) into the store.
 
     One named graph per policy, named by the file's path under the folder given without its
@@ -74,7 +79,9 @@ def ingest(paths: tuple[Path, ...], store_path: Path | None, name: str | None, t
     file name); ingesting a file again replaces its graph. Two files that would get one name are
     reported, never stored over each other. A file that cannot be read, or whose text is over
     --max-bytes, or whose reading takes longer than --time-budget, is reported and the rest of the
-    batch still goes in; the exit status is 1 if any failed.
+    batch still goes in; the exit status is 1 if any failed. A file named <service>-YYYY-MM-DD
+    (or with --service/--date, or front matter service: and date:) is a dated version of the
+    service; the versions of a service are linked in order (see `policykg history`).
 
     \b
     Example: policykg ingest examples/ --store kg
@@ -102,9 +109,11 @@ def ingest(paths: tuple[Path, ...], store_path: Path | None, name: str | None, t
                 def step(path: Path, error: Exception | None) -> None:
                     note(path, error)
                     bar.update(1)
-                report = kg.ingest(existing, name=name, time_budget=budget, on_document=step, max_bytes=max_bytes)
+                report = kg.ingest(existing, name=name, service=service, date=date, time_budget=budget,
+                                   on_document=step, max_bytes=max_bytes)
         else:
-            report = kg.ingest(existing, name=name, time_budget=budget, on_document=note, max_bytes=max_bytes)
+            report = kg.ingest(existing, name=name, service=service, date=date, time_budget=budget,
+                               on_document=note, max_bytes=max_bytes)
     if not quiet:
         triples = sum(n for _, _, n in report.stored)
         click.echo(f"Ingested {len(report.stored)} of {len(files)} files ({triples} quads) into "
@@ -205,6 +214,50 @@ def explain(policy: str, store_path: Path | None) -> None:
 
     store = open_store(store_path, read_only=True)
     click.echo(explain_policy(store, policy))
+
+
+@main.command()
+@click.argument("old")
+@click.argument("new")
+@store_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True,
+              help="json follows the schema of docs/diff.md.")
+@reports_errors
+def diff(old: str, new: str, store_path: Path | None, fmt: str) -> None:
+    """What changed between two versions of a policy: the answers of every canned question added,
+    removed and changed, each with its sentence and section on each side.
+
+    OLD and NEW are each a policy file (read into memory) or the name of a policy in --store.
+    Sentences that moved or were reworded without changing an answer are no change.
+
+    \b
+    Example: policykg diff examples/versions/tallyho-2023-03-01.md examples/versions/tallyho-2024-09-15.md
+    """
+    from policykg.diff import diff_versions, load_version, render
+    from policykg.store import open_store
+
+    needs_store = not (Path(old).is_file() and Path(new).is_file())
+    store = open_store(store_path, read_only=True) if needs_store else None
+    click.echo(render(diff_versions(load_version(old, store), load_version(new, store)), fmt))
+
+
+@main.command()
+@click.argument("service")
+@store_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@reports_errors
+def history(service: str, store_path: Path | None, fmt: str) -> None:
+    """The versions of SERVICE in the store, oldest first, with what changed at each step.
+
+    \b
+    Example: policykg history msn --store kg
+    """
+    from policykg.diff import history as service_history, render_history
+    from policykg.ingest.graph import service_name
+    from policykg.store import open_store
+
+    steps = service_history(open_store(store_path, read_only=True), service)
+    click.echo(render_history(service_name(service), steps, fmt))
 
 
 # Commands that live in their own modules (validation, endpoints, export); each registers here.

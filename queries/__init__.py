@@ -56,6 +56,8 @@ PREFIXES = {
     "skos": "http://www.w3.org/2004/02/skos/core#",
     "oa": "http://www.w3.org/ns/oa#",
     "dct": "http://purl.org/dc/terms/",
+    "prov": "http://www.w3.org/ns/prov#",
+    "service": "https://w3id.org/policykg/service/",
 }
 POLICY_BASE = "https://w3id.org/policykg/policy/"
 
