@@ -299,6 +299,8 @@ def _stored_service(store: ox.Store, graph: ox.NamedNode) -> str | None:
 # Below this many files the start-up of worker processes costs more than it saves, unless a file is large.
 PARALLEL_THRESHOLD = 16
 LARGE_FILE = 1_000_000
+# Documents in flight per worker: enough to keep the workers busy while the writer stores one.
+IN_FLIGHT = 16
 # Seconds one document may take in a worker before the worker is stopped and the file reported.
 DEFAULT_TIME_BUDGET = 120.0
 
@@ -322,19 +324,31 @@ def _prepared(files: list[PolicyFile], workers: int, budget: float | None,
     preload()
 
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    from collections import deque
+
     with ProcessPool(max_workers=max(workers, 1), context=context) as pool:
-        results = pool.map(prepare, files, timeout=budget).result()
-        for file in files:
+        # a bounded window of documents in flight, consumed in file order: finished graphs wait for
+        # the writer a few at a time, never the whole batch at once
+        window: deque = deque()
+        pending = iter(files)
+        for file in pending:
+            window.append((file, pool.schedule(prepare, args=(file,), timeout=budget)))
+            if len(window) >= IN_FLIGHT * max(workers, 1):
+                break
+        while window:
+            file, future = window.popleft()
             try:
-                yield next(results)
+                yield future.result()
             except FutureTimeout:
                 yield InputError(file.path, f"took longer than the time budget of {budget:g} s per document "
                                             "and was stopped (raise it with --time-budget)")
             except ProcessExpired as exc:
                 yield InputError(file.path, f"stopped its worker process (exit code {exc.exitcode}); "
                                             "it may be too large for this machine's memory")
-            except StopIteration:
-                return
+            del future
+            nxt = next(pending, None)
+            if nxt is not None:
+                window.append((nxt, pool.schedule(prepare, args=(nxt,), timeout=budget)))
 
 
 def _size(path: Path) -> int:
