@@ -168,15 +168,17 @@ def stance_probabilities(item: tuple[str, str | None, str | None], topic: str) -
 
 
 def read_sentences(items: list[tuple[str, str | None, str | None]], *,
-                   stance_for: tuple[str, ...] = TOPICS, threshold: float = 0.5) -> list[Reading]:
+                   stance_for: tuple[str, ...] = TOPICS, threshold: float = 0.5,
+                   trained: tuple[LinearModel, LinearModel] | None = None) -> list[Reading]:
     """Classify sentences given as (text, section, lead).
 
     The stance is given for each topic of ``stance_for`` whose probability is at least ``threshold``
     (and for none other), so a caller asks the stance only where the sentence speaks of the topic.
+    ``trained`` gives other (topic, stance) models than the shipped ones (the training script's).
     """
     if not items:
         return []
-    topic_model, stance_model = models()
+    topic_model, stance_model = trained or models()
     feats = [features(*item) for item in items]
     p_topic = sigmoid(topic_model.scores(vectorize(feats)))
     pairs = [(i, t) for i in range(len(items)) for j, t in enumerate(topic_model.classes)

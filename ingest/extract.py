@@ -87,19 +87,17 @@ class Reader:
     # -- the sentence classifiers (policykg.ingest.classify), asked lazily, once per sentence
 
     def topic_probability(self, s: Sentence, topic: str) -> float:
-        """How likely the trained topic model finds that ``s`` speaks of ``topic`` (0 to 1)."""
-        if self._topics is None:
-            from policykg.ingest.classify import topic_probabilities
+        """How likely the trained topic model finds that ``s`` speaks of ``topic`` (0 to 1); the first
+        call classifies every sentence of the document in one batch."""
+        from policykg.ingest.classify import topic_probabilities
 
-            sentences = self.doc.sentences if self.doc is not None else [s]
+        if self._topics is None:
+            sentences = self.doc.sentences if self.doc is not None else []
             found = topic_probabilities([(x.text, x.section, x.block.lead) for x in sentences])
             self._topics = {x.start: p for x, p in zip(sentences, found)}
-        found = self._topics.get(s.start)
-        if found is None:
-            from policykg.ingest.classify import topic_probabilities
-
-            found = self._topics[s.start] = topic_probabilities([(s.text, s.section, s.block.lead)])[0]
-        return found[topic]
+        if s.start not in self._topics:      # a sentence of no document given to the reader
+            self._topics[s.start] = topic_probabilities([(s.text, s.section, s.block.lead)])[0]
+        return self._topics[s.start][topic]
 
     def stance(self, s: Sentence, topic: str) -> tuple[str, float]:
         """The stance the trained stance model reads in ``s`` about ``topic``, with its probability."""

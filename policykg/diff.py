@@ -225,22 +225,17 @@ def diff_versions(old: Version, new: Version) -> Diff:
             if old_values != new_values:
                 changes.append(Change(question, "changed", answer, _side(before, question), _side(after, question)))
             continue
-        if before:
-            other = _counterpart(new, question, answer)
-            side = _side(before, question)
-            if other is not None:
-                side.state = _ANSWER_STATE.get(question)
-                changes.append(Change(question, "changed", answer, side, other))
-            else:
-                changes.append(Change(question, "removed", answer, side, None))
+        # present on one side only: "changed" when the other side states the practice otherwise
+        # (with consent, a named safeguard, ruled out), else added or removed
+        present, other_version = (before, new) if before else (after, old)
+        side = _side(present, question)
+        other = _counterpart(other_version, question, answer)
+        if other is not None:
+            side.state = _ANSWER_STATE.get(question)
+            changes.append(Change(question, "changed", answer, *((side, other) if before else (other, side))))
         else:
-            other = _counterpart(old, question, answer)
-            side = _side(after, question)
-            if other is not None:
-                side.state = _ANSWER_STATE.get(question)
-                changes.append(Change(question, "changed", answer, other, side))
-            else:
-                changes.append(Change(question, "added", answer, None, side))
+            changes.append(Change(question, "removed", answer, side, None) if before
+                           else Change(question, "added", answer, None, side))
     return Diff(old, new, changes)
 
 

@@ -54,16 +54,9 @@ def policy_params(query: CannedQuery, substitutions: dict[ox.Variable, Term]) ->
 
 def closest_policies(wanted: str, known: list[str], n: int = 3) -> list[str]:
     """The policy names of ``known`` (IRIs or slugs) closest to ``wanted``, as slugs."""
-    import difflib
+    from policykg.queries import POLICY_BASE, closest_names
 
-    from policykg.queries import POLICY_BASE
-
-    slugs = [k.removeprefix(POLICY_BASE) for k in known]
-    wanted = wanted.removeprefix(POLICY_BASE)
-    close = difflib.get_close_matches(wanted, slugs, n=n, cutoff=0.6)
-    # a name typed without its folder ('privacy' for 'acme/privacy') or as part of a longer one
-    close += [s for s in slugs if s not in close and (s.rsplit("/", 1)[-1] == wanted or wanted in s)]
-    return close[:n]
+    return closest_names(wanted.removeprefix(POLICY_BASE), [k.removeprefix(POLICY_BASE) for k in known], n)
 
 
 def require_policies(policies: list[ox.NamedNode], exists, known) -> None:

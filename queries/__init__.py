@@ -140,11 +140,12 @@ def resolve(name_or_file: str) -> CannedQuery:
 
 
 def closest_names(wanted: str, names: list[str], n: int = 2) -> list[str]:
-    """The names closest to ``wanted``, also by their hyphenated words ('mergr' -> 'merger-transfer-...')."""
+    """The names closest to ``wanted``, also by their words and path parts ('mergr' ->
+    'merger-transfer-...', 'privacy' -> 'acme/privacy'); a name that contains ``wanted`` is close."""
     import difflib
 
     def score(name: str) -> float:
-        words = [name] + name.split("-")
+        words = [name] + re.split(r"[-/]", name) + name.split("/")
         return max(difflib.SequenceMatcher(None, wanted, w).ratio() for w in words)
 
     ranked = sorted(names, key=lambda name: (-score(name), name))

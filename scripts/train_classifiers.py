@@ -129,19 +129,11 @@ def train(rows: list[dict], grid: tuple[float, ...] = (4.0, 16.0, 64.0)) -> tupl
 
 def predict(topic_model: LinearModel, stance_model: LinearModel, rows: list[dict]) -> list[dict[str, str]]:
     """For each row: topic -> stance, for the topics the model finds (probability >= 0.5)."""
-    from policykg.ingest.classify import sigmoid
+    from policykg.ingest.classify import read_sentences
 
-    feats = [features(r["text"], r["section"], r["lead"]) for r in rows]
-    p = sigmoid(topic_model.scores(vectorize(feats)))
-    out = []
-    for i in range(len(rows)):
-        found = [t for j, t in enumerate(topic_model.classes) if p[i, j] >= 0.5]
-        if found:
-            s = stance_model.scores(vectorize([topic_features(feats[i], t) for t in found]))
-            out.append({t: STANCES[int(np.argmax(s[k]))] for k, t in enumerate(found)})
-        else:
-            out.append({})
-    return out
+    readings = read_sentences([(r["text"], r["section"], r["lead"]) for r in rows],
+                              trained=(topic_model, stance_model))
+    return [{t: reading.stance(t) for t in reading.stances} for reading in readings]
 
 
 def gold_of(row: dict) -> dict[str, str]:
