@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from policykg.ingest.lexicon import PK, Lexicon, Match, Words, tokenise
+from policykg.ingest.reading import (ABSENT, CONDITIONAL, NOT_PERSONAL_DATA, QUESTION, THIRD_PARTY_SUBJECT, Reading,
+                                     reading_layer)
 from policykg.ingest.structure import Block, Document, Sentence
 
 DPV = "https://w3id.org/dpv#"
@@ -69,6 +71,8 @@ class Reader:
         self._memo: dict[tuple[str, str], re.Match[str] | None] = {}
         self._found: dict[tuple[str, str], list[Match]] = {}
         self._words: dict[str, Words] = {}
+        self._layer = reading_layer()
+        self._readings: dict[str, Reading] = {}
 
     def says(self, cue: str, text: str) -> re.Match[str] | None:
         key = (cue, text)
@@ -156,34 +160,16 @@ class Reader:
             return True
         return False
 
+    def reading(self, text: str) -> Reading:
+        """The reading layer's view of ``text``: clauses and the modifiers they lend (memoised)."""
+        found = self._readings.get(text)
+        if found is None:
+            found = self._readings[text] = self._layer.read(text)
+        return found
+
     def negated_at(self, text: str, pos: int) -> bool:
-        """Whether the clause that leads up to ``pos`` is negated ("we do not sell or rent ...")."""
-        window = text[max(0, pos - 90):pos]
-        cut = max(window.rfind(";"), window.rfind(". "), window.rfind(":"))
-        for m in self.lex.cue("exception").finditer(window):
-            cut = max(cut, m.end())
-        for marker in (" but ", " however", " although ", " whereas ", " while ", " though "):
-            at = window.rfind(marker)
-            if at >= 0:
-                cut = max(cut, at + len(marker))
-        clause = window[cut + 1:] if cut >= 0 else window
-        if re.search(r"\b(?:not only|no matter|no longer|whether or not|if not|if you do not|if you don't|unless)\b", clause, re.I):
-            clause = re.sub(r"\b(?:not only|no matter|no longer|whether or not|if not)\b", "", clause, flags=re.I)
-            if re.search(r"\bif you (?:do not|don't)\b", clause, re.I):
-                return False
-        negations = list(self.lex.cue("negation").finditer(clause))
-        if not negations:
-            return False
-        # "complaints that we cannot resolve may be referred to ...": a negation inside a relative clause
-        # stays there once the main clause's own verb follows it
-        last = negations[-1]
-        if _RELATIVE_BEFORE.search(clause, 0, last.start()) and _MAIN_VERB_AFTER.match(clause, last.end()):
-            return False
-        return True
-
-
-_RELATIVE_BEFORE = re.compile(r"\b(?:that|which|who|whom)\s+(?:[\w'’-]+\s+){0,4}$", re.I)
-_MAIN_VERB_AFTER = re.compile(r"\s+(?:[\w'’-]+,?\s+){1,4}?(?:may|can|will|should|must|might|could|shall|would)\s+(?:also\s+)?(?:be|have|lodge|contact|refer|escalate|complain|file|take|raise|submit|bring)\b", re.I)
+        """Whether the clause of the word at ``pos`` is negated ("we do not sell or rent ...")."""
+        return self.reading(text).negated_at(pos)
 
 
 def literal(value: str | int, datatype: str | None = None) -> ox.Literal:
@@ -195,13 +181,18 @@ def literal(value: str | int, datatype: str | None = None) -> ox.Literal:
 
 
 def _concepts_in(reader: Reader, scheme: str, s: Sentence, *, start: int = 0,
-                 outside: list[tuple[int, int]] | None = None) -> Iterator[tuple[str, bool]]:
-    """Concepts of a scheme in the sentence (from ``start``, not within the ``outside`` spans), each with
-    whether its clause is negated."""
+                 outside: list[tuple[int, int]] | None = None,
+                 unless: frozenset[str] = frozenset()) -> Iterator[tuple[str, bool]]:
+    """Concepts of a scheme in the sentence (from ``start``, not within the ``outside`` spans, not where
+    the reading layer says one of ``unless``), each with whether its clause is negated."""
+    reading: Reading | None = None
     for m in reader.find(scheme, s.text):
         if m.start < start or any(a <= m.start < b for a, b in outside or ()):
             continue
-        yield m.concept, reader.negated_at(s.text, m.start)
+        reading = reading or reader.reading(s.text)
+        if unless and reading.categories_at(m.start) & unless:
+            continue
+        yield m.concept, reading.negated_at(m.start)
 
 
 # ------------------------------------------------------------------ rules: practices
@@ -272,6 +263,9 @@ def use(doc: Document, r: Reader) -> Iterator[Fact]:
 
 
 
+_NOT_PERSONAL = frozenset({NOT_PERSONAL_DATA})
+
+
 # "the data you provide", "if you provide information to such third parties": the person gives, we do not disclose
 _PERSON_GIVES = re.compile(r"\byou\s+(?:\w+\s+){0,2}?$", re.I)
 
@@ -303,7 +297,10 @@ def disclosure(doc: Document, r: Reader) -> Iterator[Fact]:
         merger = r.says("merger", s.text)
         legal = re.search(r"\b(?:law|legal|court|subpoena|warrant|government|authorit|police|regulator)", s.text, re.I)
         qualified = r.says("not-a-ruled-out-disclosure", s.text)
-        for concept, negated in _concepts_in(r, "recipient", s):
+        if verb and r.reading(s.text).is_(THIRD_PARTY_SUBJECT, verb.start()):
+            continue   # "advertisers may share it with their partners": another party's disclosure
+        # "we share aggregated statistics with advertisers": no personal data is disclosed
+        for concept, negated in _concepts_in(r, "recipient", s, unless=_NOT_PERSONAL):
             if not (verb or in_list or r.heading_says("share-heading", s)):
                 continue
             if negated and qualified:
@@ -335,7 +332,7 @@ def corporate_transaction(doc: Document, r: Reader) -> Iterator[Fact]:
         moves = r.says("merger-transfer", s.text) or r.lead_says("share", s) or r.heading_says("share-heading", s)
         if not moves:
             continue
-        if r.negated_at(s.text, m.start()) and not re.search(r"\bnot (?:be )?(?:limited|only)\b", s.text, re.I):
+        if r.negated_at(s.text, m.start()):
             # "we will not transfer your data in a merger without..." is a condition on consent, not a denial
             if not r.says("consent-absent", s.text):
                 continue
@@ -362,6 +359,12 @@ def corporate_transaction(doc: Document, r: Reader) -> Iterator[Fact]:
 _DENIED_AFTER = re.compile(r"\b(?:but|and)\s+(?:we|I)\s*(?:will|'ll|’ll|do|would)?\s*(?:never|not|n't|n’t)\s+(?:ever\s+)?do\s+(?:that|this|so)\b", re.I)
 
 
+# What the reading layer may say of a sale word that makes it no sale of personal data by the company:
+# another party sells ("partners who sell our products"), the data is not personal ("we may sell
+# aggregated statistics"), it is asked ("whether we sell"), or it is a condition ("if we sell our business").
+_NOT_THE_COMPANYS_SALE = {THIRD_PARTY_SUBJECT, NOT_PERSONAL_DATA, QUESTION, CONDITIONAL}
+
+
 # How sure the stance model must be to read a denial of sale where the cues' grammar finds none.
 SALE_DENIAL_CONFIDENCE = 0.7
 
@@ -381,7 +384,7 @@ def sale(doc: Document, r: Reader) -> Iterator[Fact]:
     for s in doc.sentences:
         if s.block.kind == "heading" or r.says("sale-described", s.text):
             continue
-        cues_found = False
+        cues_found = read_as_other = False
         for m in lex.cue("sale").finditer(s.text):
             if s.text[max(0, m.start() - 1):m.start()] in ("\"", "\u201c", "'", "\u2018"):
                 continue  # a quoted term in a definition: "sell" has the meaning given by the CCPA
@@ -393,7 +396,8 @@ def sale(doc: Document, r: Reader) -> Iterator[Fact]:
             head = s.text[:m.start()]
             if re.search(r"\b(?:right to|request that we|ask us to|opt[- ]out of|means|definition of)\b", head, re.I):
                 continue  # names the practice (a right, a definition), does not state it
-            if re.search(r"\bif (?:we|the company)\b[^.]{0,30}$", head, re.I):
+            if r.reading(s.text).categories_at(m.start()) & _NOT_THE_COMPANYS_SALE:
+                read_as_other = True
                 continue
             clause = re.split(r"[;:]|,\s+(?:but|however|and we|although)\b", s.text[m.end():], maxsplit=1)[0][:80]
             passive = re.search(r"\b(?:is|are|be|been|being|was|were)\s+(?:\w+\s+){0,2}$", head, re.I)
@@ -405,7 +409,9 @@ def sale(doc: Document, r: Reader) -> Iterator[Fact]:
             negated = r.negated_at(s.text, m.start()) or bool(_DENIED_AFTER.search(s.text, m.end()))
             cues_found = True
             yield Fact("Sale", s, (("pk:modality", PROHIBITED if negated else PERMITTED),))
-        if not cues_found and lex.cue("sale").search(s.text) and not r.says("merger", s.text) \
+        # the models do not overrule the reading layer: a sale it reads as a third party's, of data that is
+        # not personal, asked or a condition, is none the company denies either
+        if not cues_found and not read_as_other and lex.cue("sale").search(s.text) and not r.says("merger", s.text) \
                 and r.states(s, "sale"):
             stance, p = r.stance(s, "sale")
             if stance == "not_performed" and p >= SALE_DENIAL_CONFIDENCE:
@@ -493,9 +499,8 @@ def cross_border_transfer(doc: Document, r: Reader) -> Iterator[Fact]:
             # a derogation ("you agree to the transfer") only where the sentence is about transfers
             if match.concept.startswith(_DEROGATION) and not in_context:
                 continue
-            if re.search(r"\b(?:without|no|lack(?:s|ing)?(?: of)?|not (?:covered by|subject to))\s+(?:an?\s+|the\s+|any\s+)?$",
-                         s.text[max(0, match.start - 30):match.start], re.I):
-                continue  # "countries without an adequacy decision"
+            if r.negated_at(s.text, match.start):
+                continue  # "countries without an adequacy decision", "we do not rely on the Privacy Shield"
             safeguards.setdefault(match.concept, s)
     if not transfers:
         return
@@ -616,7 +621,7 @@ def change_notice(doc: Document, r: Reader) -> Iterator[Fact]:
             continue
         for mechanism in ("posting", "direct", "prior"):
             said = [m for m in lex.cue(f"change-{mechanism}").finditer(s.text)
-                    if not re.search(r"\bwithout\s+(?:any\s+|further\s+)?$", s.text[max(0, m.start() - 25):m.start()], re.I)]
+                    if not r.reading(s.text).is_(ABSENT, m.start())]   # "we may change it without notice"
             if mechanism == "direct":
                 # "we will post the changes to notify you": the notice is the posting itself
                 said = [m for m in said if not (m.group(0).lower().startswith("notify")
@@ -625,28 +630,23 @@ def change_notice(doc: Document, r: Reader) -> Iterator[Fact]:
                 yield Fact("ChangeNoticeStatement", s, (("pk:mechanism", literal(mechanism)),))
 
 
-# An indirect question after a verb of telling or knowing states nothing: "the law requires us to
-# disclose how we respond to DNT signals", "we will tell you whether we honour them".
-_INDIRECT_QUESTION = re.compile(
-    r"\b(?:disclos\w*|explain\w*|describ\w*|tell\w*|inform\w*|know\w*|ask\w*|determin\w*|stat(?:e|es|ed|ing)|"
-    r"say\w*|notify\w*|understand\w*|decid\w*|learn\w*|clarif\w*|about)\s+(?:you\s+|users\s+)?"
-    r"(?:how|whether|if)\b(?:[^.;:]*?)(?=[.;:]|,\s+(?:but|and|however)\b|$)", re.I)
-
-
-def without_indirect_questions(text: str) -> str:
-    """``text`` with its indirect questions blanked out (same length, so offsets still hold)."""
-    return _INDIRECT_QUESTION.sub(lambda m: " " * len(m.group(0)), text)
-
-
 def _dnt_stance_by_rules(r: Reader, text: str) -> str:
-    text = re.sub(r"\bdo[- ]not[- ]track\b", "DNT", text, flags=re.I)   # the name must not read as a negation
-    text = without_indirect_questions(text)
-    if r.says("dnt-not-honored", text):
+    """The stance the cues read: a stance cue inside an indirect question ("the law requires us to
+    disclose how we respond to DNT signals") states nothing (the reading layer's Question)."""
+    text = re.sub(r"\bdo[- ]not[- ]track\b", "DNT", text, flags=re.I)   # the name must not read as a stance
+    reading = r.reading(text)
+    if any(not reading.is_(QUESTION, m.start()) for m in r.lex.cue("dnt-not-honored").finditer(text)):
         return "not-honored"
-    honored = r.says("dnt-honored", text)
-    if honored:
+    # "we take no action in response", "we have no way to respond", "we are not able to recognise them":
+    # a word of responding to the signals, denied by its clause
+    if any(reading.negated_at(m.start()) and not reading.is_(QUESTION, m.start())
+           for m in r.lex.cue("dnt-response").finditer(text)):
+        return "not-honored"
+    for honored in r.lex.cue("dnt-honored").finditer(text):
+        if reading.is_(QUESTION, honored.start()):
+            continue
         # "we are not set up to respond to them": an honouring verb in a negated clause denies it
-        return "not-honored" if r.negated_at(text, honored.start()) else "honored"
+        return "not-honored" if reading.negated_at(honored.start()) else "honored"
     return "mentioned"
 
 

@@ -812,3 +812,44 @@ def test_the_name_of_a_security_policy_document_is_not_a_measure(read_facts):
     facts = read_facts("The Privacy & Security Policy exists to explain how we protect your data.")
     assert not values(facts, "MeasureStatement", "dpv:hasTechnicalOrganisationalMeasure")
 
+
+
+# ------------------------------------------------------------------ what the reading layer lends the rules
+
+@pytest.mark.parametrize("text", [
+    "Some browsers send Do Not Track signals; we take no action in response to them.",
+    "We have no way to respond to Do Not Track signals at this time.",
+])
+def test_dnt_lexical_negation_of_a_response_is_not_honored(read_facts, text):
+    assert values(read_facts(text), "DoNotTrackStatement", "pk:stance") == {"not-honored"}
+
+
+def test_dnt_stance_inside_an_indirect_question_states_nothing(read_facts):
+    assert values(read_facts("California law requires us to disclose how we respond to Do Not Track signals."),
+                  "DoNotTrackStatement", "pk:stance") == {"mentioned"}
+
+
+def test_a_third_party_that_sells_is_no_sale_by_the_company(read_facts):
+    assert modalities(read_facts("We work with resellers and other partners who sell our products to you."), "Sale") == set()
+    assert modalities(read_facts("Third parties do not sell personal information we give them."), "Sale") == set()
+
+
+def test_a_sale_of_aggregated_data_is_no_sale_of_personal_data(read_facts):
+    assert modalities(read_facts("We may sell aggregated statistics about the use of our service."), "Sale") == set()
+
+
+def test_sharing_aggregated_data_discloses_no_personal_data(read_facts):
+    assert not read_facts("We may share aggregated information with advertisers.", kind="Disclosure")
+    assert read_facts("We may share your email address with advertisers.", kind="Disclosure")
+
+
+def test_another_party_s_sharing_is_not_the_company_s_disclosure(read_facts):
+    assert not read_facts("Advertisers may share information with their own partners.", kind="Disclosure")
+    assert read_facts("We share information with third parties who provide services on our behalf.", kind="Disclosure")
+
+
+def test_a_safeguard_the_policy_does_not_rely_on_is_none(read_facts):
+    facts = read_facts("We transfer personal data to the United States. We do not rely on the EU-U.S. Privacy Shield.",
+                       kind="CrossBorderTransfer")
+    assert facts and not any(f.get("pk:hasTransferSafeguard") for f in facts)
+
