@@ -358,3 +358,22 @@ def test_push_command_with_no_ontology(store: ox.Store, examples_store_path: Pat
         assert "https://w3id.org/policykg/ns " not in result.output
     finally:
         fake.close()
+
+
+def test_canned_questions_on_a_store_without_the_ontology(store: ox.Store) -> None:
+    """What the README says of --no-ontology: only `disclosures` reads the ontology graph (which right is
+    which Art. 13/14 item); every other canned question answers as on the embedded store without it."""
+    fake = FakeStore()
+    try:
+        push(store, graph_store=fake.base + "/graph", include_ontology=False)
+        assert "https://w3id.org/policykg/ns" not in quads_by_graph(fake.data)
+        reads_ontology = {n for n, q in catalogue().items() if "GRAPH <https://w3id.org/policykg/ns>" in q.text}
+        assert reads_ontology == {"disclosures"}
+        for name, query in catalogue().items():
+            there, here = run_remote(fake.base + "/sparql", query), run_local(store, query)
+            if name in reads_ontology:
+                assert len(there.rows) < len(here.rows), name
+            else:
+                assert there == here, name
+    finally:
+        fake.close()
