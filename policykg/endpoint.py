@@ -408,10 +408,8 @@ class Endpoint:
     """What the HTTP handler needs: the pool, the limits, the store's graphs and the page."""
 
     def __init__(self, store_path: Path, limits: Limits = Limits()):
-        from policykg.store import open_store
-
         from policykg.ingest.graph import POLICY_BASE
-        from policykg.store import concept_labels, list_policies
+        from policykg.store import concept_labels, list_policies, open_store
 
         store = open_store(store_path, read_only=True)
         self.graphs = frozenset(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
@@ -610,9 +608,10 @@ function cell(b){
   const td=el("td");
   if(!b) return td;
   if(b.type!=="uri"){td.textContent=b.value; return td;}
-  const label=LABELS[b.value], ours=LOCAL.some(base=>b.value.startsWith(base));
-  const e=el(ours ? "span" : "a", label || short(b.value));
-  if(!ours) e.href=b.value;
+  // policy and service IRIs name no web page; only http(s) IRIs become links (never javascript: and the like)
+  const label=LABELS[b.value], link=/^https?:\/\//.test(b.value) && !LOCAL.some(base=>b.value.startsWith(base));
+  const e=el(link ? "a" : "span", label || short(b.value));
+  if(link) e.href=b.value;
   e.title=b.value; e.className=label ? "concept" : "iri"; td.append(e);
   return td;
 }

@@ -125,3 +125,19 @@ def test_every_policy_shows_by_its_name_in_the_ad_hoc_answer(driver, base):
     assert first.text == "brightpath-learning"
     assert first.get_attribute("title") == "https://w3id.org/policykg/policy/brightpath-learning"
     assert out.find_element(By.CSS_SELECTOR, "a.download-csv").get_attribute("href").startswith(base + "sparql?query=")
+
+
+def test_only_web_iris_become_links(driver, base):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get(base)
+    box = driver.find_element(By.CSS_SELECTOR, "#adhoc textarea")
+    box.clear()
+    box.send_keys('SELECT ?x WHERE { VALUES ?x { <javascript:alert(1)> <https://w3id.org/dpv#ThirdParty> } }')
+    driver.find_element(By.CSS_SELECTOR, "#adhoc button").click()
+    out = driver.find_element(By.ID, "adhoc-out")
+    WebDriverWait(driver, 30).until(lambda d: out.get_attribute("data-ready") == "true")
+    links = out.find_elements(By.CSS_SELECTOR, "table a")
+    assert [(a.text, a.get_attribute("href")) for a in links] == [("third party", "https://w3id.org/dpv#ThirdParty")]
+    assert out.find_element(By.CSS_SELECTOR, 'span[title="javascript:alert(1)"]').text == "javascript:alert(1)"
