@@ -596,8 +596,9 @@ class KnowledgeGraph:
 
     def export(self, out: str | Path, format: str = "nq", *, policies: Iterable[str] | None = None,
                include_ontology: bool = True) -> int:
-        """Write the policy graphs (all, or those named) as RDF: ``nq``, ``trig``, ``ttl`` or ``jsonld``;
-        returns the number of quads written."""
+        """Write the policy graphs (all, or those named) and, unless ``include_ontology`` is false, the
+        ontology graph as RDF: ``nq``, ``trig``, ``ttl`` or ``jsonld`` (compacted with
+        ``policykg/context.jsonld``); returns the number of quads written."""
         from policykg.rdfexport import export_rdf
 
         return export_rdf(self.store, format, Path(out), policies=list(policies) if policies else None,

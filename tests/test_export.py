@@ -131,3 +131,22 @@ def test_no_ontology_with_a_view_is_explained(examples_store_path: Path) -> None
     result = export("--store", str(examples_store_path), "--view", "sharing", "--no-ontology")
     assert result.exit_code == 2
     assert "--no-ontology goes with RDF exports" in result.stderr
+
+
+def test_oxigraph_reads_the_jsonld_back_to_the_same_quads(examples_store: ox.Store, tmp_path: Path) -> None:
+    """A second JSON-LD reader (Oxigraph's own) agrees with rdflib: the same quads, blank nodes aside."""
+    out = tmp_path / "kg.jsonld"
+    n = export_rdf(examples_store, "jsonld", out)
+
+    def plain(quads) -> tuple[set[str], int]:
+        kept, blank = set(), 0
+        for q in quads:
+            if isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode):
+                blank += 1
+            else:
+                kept.add(str(q))
+        return kept, blank
+
+    read = list(ox.parse(path=str(out), format=ox.RdfFormat.JSON_LD))
+    assert len(read) == n
+    assert plain(read) == plain(q for q in examples_store if isinstance(q.graph_name, ox.NamedNode))
