@@ -42,8 +42,6 @@ _INTEGERS = {_XSD + t for t in ("integer", "int", "long", "short", "byte", "nonN
 _FLOATS = {_XSD + t for t in ("decimal", "float", "double")}
 _PK = "https://w3id.org/policykg/ns#"
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-_SKOS_PREF = "http://www.w3.org/2004/02/skos/core#prefLabel"
-_RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 _OA = "http://www.w3.org/ns/oa#"
 _FACT_LINKS = {_PK + "states", _PK + "hasController", _PK + "hasContactPoint"}
 
@@ -273,17 +271,9 @@ def _text(term: Any) -> str:
 
 
 def _labels(quads: Iterable[ox.Quad]) -> dict[str, str]:
-    ranked: dict[str, tuple[int, str]] = {}
-    for q in quads:
-        p = q.predicate.value
-        if p not in (_SKOS_PREF, _RDFS_LABEL):
-            continue
-        subject, label = _text(q.subject), _text(q.object)
-        lang = getattr(q.object, "language", None)
-        rank = (0 if p == _SKOS_PREF else 2) + (0 if lang in (None, "en") else 1)
-        if subject not in ranked or rank < ranked[subject][0]:
-            ranked[subject] = (rank, label)
-    return {iri: label for iri, (_, label) in ranked.items()}
+    from policykg.store import labels_of
+
+    return labels_of(quads)
 
 
 def _facts(policy_iri: str, quads: list[ox.Quad], labels: Mapping[str, str]) -> list[Fact]:
@@ -606,8 +596,9 @@ class KnowledgeGraph:
 
     def export(self, out: str | Path, format: str = "nq", *, policies: Iterable[str] | None = None,
                include_ontology: bool = True) -> int:
-        """Write the policy graphs (all, or those named) as RDF: ``nq``, ``trig``, ``ttl`` or ``jsonld``;
-        returns the number of quads written."""
+        """Write the policy graphs (all, or those named) and, unless ``include_ontology`` is false, the
+        ontology graph as RDF: ``nq``, ``trig``, ``ttl`` or ``jsonld`` (compacted with
+        ``policykg/context.jsonld``); returns the number of quads written."""
         from policykg.rdfexport import export_rdf
 
         return export_rdf(self.store, format, Path(out), policies=list(policies) if policies else None,

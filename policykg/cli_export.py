@@ -15,7 +15,7 @@ VIEWS = ("policy", "sharing", "collection", "question")
 
 
 def _check_combination(view: str | None, fmt: str, question: str | None, level: str | None,
-                       out: Path | None) -> None:
+                       out: Path | None, ontology: bool = True) -> None:
     """Say what is wrong with a combination of options, and what would be right."""
     if view is None:
         if fmt in VIEW_FORMATS:
@@ -29,6 +29,8 @@ def _check_combination(view: str | None, fmt: str, question: str | None, level: 
         if fmt in RDF_FORMATS:
             raise QueryError(f"--format {fmt} is an RDF format; with --view choose --format {'|'.join(VIEW_FORMATS)} "
                              f"(or drop --view to export RDF)")
+        if not ontology:
+            raise QueryError("--no-ontology goes with RDF exports (drop --view); a drawing never shows the ontology")
         if fmt == "png" and out is None:
             raise QueryError("--format png is binary: give --out FILE.png")
 
@@ -48,15 +50,20 @@ def _check_combination(view: str | None, fmt: str, question: str | None, level: 
                    "--level 2 shows pd:EmailAddress as pd:Contact.")
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Output file (default: standard output for text formats).")
+@click.option("--ontology/--no-ontology", "ontology", default=True,
+              help="With the RDF, the ontology graph <https://w3id.org/policykg/ns> (policykg's classes, "
+                   "the vocabulary with its DPV labels, the cue patterns: about 7,000 quads) is written too "
+                   "(default); --no-ontology writes the policy graphs only.")
 @reports_errors
 def export(store_path: Path | None, view: str | None, fmt: str | None, policies: tuple[str, ...],
-           question: str | None, level: str | None, out: Path | None) -> None:
+           question: str | None, level: str | None, out: Path | None, ontology: bool) -> None:
     """Export the store as RDF, or draw a projection of it as a graph (--view).
 
     \b
     Examples:
-    RDF (one named graph per policy, plus the ontology):
+    RDF (one named graph per policy, plus the ontology; JSON-LD compacted with policykg's context):
       policykg export --store kg --format trig --out kg.trig
+      policykg export --store kg --policy quietnote --no-ontology --format jsonld --out quietnote.jsonld
     Graphs (Gephi/Cytoscape: graphml, gexf, cyjs; Graphviz: dot, svg, png; a browser: html):
       policykg export --store kg --view sharing --format html --out sharing.html
       policykg export --store kg --view collection --level 2 --format gexf --out collection.gexf
@@ -66,7 +73,7 @@ def export(store_path: Path | None, view: str | None, fmt: str | None, policies:
     from policykg.store import open_store
 
     fmt = fmt or ("html" if view else "nq")
-    _check_combination(view, fmt, question, level, out)
+    _check_combination(view, fmt, question, level, out, ontology)
     if view is not None:
         from policykg.extras import require
 
@@ -76,9 +83,10 @@ def export(store_path: Path | None, view: str | None, fmt: str | None, policies:
         from policykg.rdfexport import export_rdf
 
         if out is not None:
-            export_rdf(store, fmt, out, policies=list(policies) or None)
+            n = export_rdf(store, fmt, out, policies=list(policies) or None, include_ontology=ontology)
+            click.echo(f"Wrote {out} ({n} quads).", err=True)
         else:
-            export_rdf(store, fmt, sys.stdout.buffer, policies=list(policies) or None)
+            export_rdf(store, fmt, sys.stdout.buffer, policies=list(policies) or None, include_ontology=ontology)
             sys.stdout.buffer.flush()
         return
     from policykg.projections import project

@@ -30,14 +30,17 @@ def credentials_for(user: str | None):
               "twice replaces, e.g. http://127.0.0.1:8890/sparql-graph-crud-auth")
 @click.option("--user", metavar="NAME", help=f"User for basic or digest authentication; the password comes from "
               f"${ENV_PASSWORD} or a prompt.")
-@click.option("--policy", "policies", multiple=True, metavar="SLUG", help="Push only this policy (repeatable); "
-              "the ontology graph is always pushed.")
+@click.option("--policy", "policies", multiple=True, metavar="SLUG", help="Push only this policy (repeatable).")
+@click.option("--ontology/--no-ontology", "ontology", default=True,
+              help="Push the ontology graph <https://w3id.org/policykg/ns> too (the default; the vocabulary "
+                   "with its DPV labels and the cue patterns, about 7,000 triples); --no-ontology pushes the "
+                   "policy graphs only, e.g. to a store that already holds the ontology.")
 @store_option
 @click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")
 @reports_errors
 def push(endpoint: str | None, graph_store: str | None, user: str | None, policies: tuple[str, ...],
-         store_path: Path | None, quiet: bool) -> None:
-    """Copy the policies' named graphs and the ontology graph to a remote triple store.
+         ontology: bool, store_path: Path | None, quiet: bool) -> None:
+    """Copy the policies' named graphs and (unless --no-ontology) the ontology graph to a remote triple store.
 
     \b
     Example (Virtuoso, digest authentication):
@@ -56,7 +59,7 @@ def push(endpoint: str | None, graph_store: str | None, user: str | None, polici
             click.echo(f"{graph}  {triples} triples ({method})")
 
     report = run_push(store, endpoint=endpoint, graph_store=graph_store, credentials=credentials,
-                      policies=policies, on_graph=note)
+                      policies=policies, on_graph=note, include_ontology=ontology)
     if not quiet:
         click.echo(f"Pushed {len(report.graphs)} graphs ({report.triples} triples).")
 

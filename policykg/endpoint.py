@@ -105,6 +105,7 @@ def check_graphs(iris: list[str], graphs: frozenset[str]) -> None:
 
 # --- answers in the negotiated format -----------------------------------------------------------
 
+DOWNLOADS = ("csv", "json")      # the formats of `policykg query --format`, less the terminal table
 RESULT_TYPES = {
     "json": "application/sparql-results+json",
     "xml": "application/sparql-results+xml",
@@ -270,14 +271,15 @@ def _execute(store: ox.Store, job: dict[str, Any]) -> tuple[str, bytes]:
     """Run one job in a worker; return (content type, body)."""
     max_rows = job["max_rows"]
     if job["kind"] == "canned":
-        from policykg.output import to_json
+        from policykg.output import render
         from policykg.queries import resolve
         from policykg.query import run_local
 
         results = run_local(store, resolve(job["name"]), job["params"], evidence=job["evidence"])
         if len(results.rows) > max_rows:
             raise _too_many(max_rows)
-        return RESULT_TYPES["json"], to_json(results).encode()
+        fmt = job.get("format", "json")     # what `policykg query NAME --format json|csv` prints
+        return RESULT_TYPES[fmt], render(results, fmt).encode()
     fmt = job["format"]
     options: dict[str, Any] = {}
     if job["default_graphs"]:
@@ -406,11 +408,17 @@ class Endpoint:
     """What the HTTP handler needs: the pool, the limits, the store's graphs and the page."""
 
     def __init__(self, store_path: Path, limits: Limits = Limits()):
-        from policykg.store import open_store
+        from policykg.ingest.graph import POLICY_BASE
+        from policykg.store import concept_labels, list_policies, open_store
 
         store = open_store(store_path, read_only=True)
         self.graphs = frozenset(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode))
+        self.labels = concept_labels(store)
+        self.policies = [(row["policy"].value.removeprefix(POLICY_BASE),
+                          row["title"].value if row.get("title") is not None else "")
+                         for row in list_policies(store).rows if isinstance(row.get("policy"), ox.NamedNode)]
         del store
+        self.page = page(self.labels, self.policies)
         self.limits = limits
         self.pool = WorkerPool(store_path, limits)
 
@@ -429,7 +437,9 @@ class Endpoint:
         return self.pool.run({"kind": "sparql", "query": queries[0], "default_graphs": default,
                               "named_graphs": named, "format": fmt, "max_rows": self.limits.max_rows})
 
-    def canned(self, name: str, fields: dict[str, list[str]]) -> tuple[str, bytes]:
+    def canned(self, name: str, fields: dict[str, list[str]]) -> tuple[str, bytes] | tuple[str, bytes, dict[str, str]]:
+        """A canned question's answer: SPARQL 1.1 JSON results, or with ``format=csv|json`` a download of
+        exactly what ``policykg query NAME --format csv|json`` prints (the same renderers)."""
         from policykg.errors import QueryError
         from policykg.queries import catalogue
 
@@ -437,16 +447,24 @@ class Endpoint:
             raise EndpointError(404, "unknown-query", f"no canned query {name!r}; see / for the list")
         declared = {p.name for p in catalogue()[name].params}
         params = {k: v[0] for k, v in fields.items() if k in declared and v and v[0].strip()}
-        unknown = [k for k in fields if k not in declared and k != "evidence"]
+        unknown = [k for k in fields if k not in declared and k not in ("evidence", "format")]
         if unknown:
             raise EndpointError(400, "bad-parameter", f"query {name!r} has no parameter {unknown[0]!r} "
                                 f"(its parameters: {', '.join(sorted(declared)) or 'none'})")
         evidence = (fields.get("evidence") or ["0"])[0].lower() in ("1", "true", "on", "yes")
+        download = (fields.get("format") or [""])[0].lower()
+        if download not in ("", *DOWNLOADS):
+            raise EndpointError(400, "bad-format", f"a canned answer downloads as {' or '.join(DOWNLOADS)}, "
+                                f"not {download!r}")
         try:
-            return self.pool.run({"kind": "canned", "name": name, "params": params, "evidence": evidence,
-                                  "max_rows": self.limits.max_rows})
+            media, body = self.pool.run({"kind": "canned", "name": name, "params": params, "evidence": evidence,
+                                         "format": download or "json", "max_rows": self.limits.max_rows})
         except QueryError as exc:
             raise EndpointError(400, "bad-parameter", str(exc)) from None
+        if not download:
+            return media, body
+        stem = "-".join([name] + [re.sub(r"[^A-Za-z0-9._-]+", "-", params[k]) for k in sorted(params)])
+        return media, body, {"Content-Disposition": f'attachment; filename="{stem}.{download}"'}
 
     def close(self) -> None:
         self.pool.close()
@@ -493,7 +511,8 @@ class _Handler(BaseHTTPRequestHandler):
         raise EndpointError(415, "unsupported-media-type", f"cannot read a {media} body; send "
                             "application/sparql-query or application/x-www-form-urlencoded")
 
-    def _route(self, query_string: str, body: dict[str, list[str]] | None = None) -> tuple[str, bytes]:
+    def _route(self, query_string: str, body: dict[str, list[str]] | None = None) \
+            -> tuple[str, bytes] | tuple[str, bytes, dict[str, str]]:
         path = urllib.parse.urlsplit(self.path).path
         fields = urllib.parse.parse_qs(query_string, keep_blank_values=True)
         for key, values in (body or {}).items():
@@ -502,7 +521,7 @@ class _Handler(BaseHTTPRequestHandler):
         if path in ("/", "/sparql") and ("query" in fields or "update" in fields or body is not None):
             return endpoint.sparql(fields, self.headers.get("Accept"))
         if path == "/" and self.command == "GET":
-            return "text/html; charset=utf-8", page().encode()
+            return "text/html; charset=utf-8", endpoint.page.encode()
         if path == "/sparql":
             return endpoint.sparql(fields, self.headers.get("Accept"))
         if path.startswith("/canned/") and self.command == "GET":
@@ -511,14 +530,18 @@ class _Handler(BaseHTTPRequestHandler):
                             f"the page is /")
 
     def _answer(self, produce: Any) -> None:
+        headers: dict[str, str] = {}
         try:
-            media, body = produce()
+            media, body, *extra = produce()
+            headers = extra[0] if extra else {}
             status = 200
         except EndpointError as exc:
             status, media = exc.status, "application/json"
             body = json.dumps(exc.envelope(), ensure_ascii=False).encode()
         self.send_response(status)
         self.send_header("Content-Type", media)
+        for key, value in headers.items():
+            self.send_header(key, value)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("X-Content-Type-Options", "nosniff")
         if media.startswith("text/html"):
@@ -530,15 +553,26 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-def page() -> str:
-    """The HTML page: the canned questions as forms, results as tables with evidence, an ad-hoc box."""
+def page(labels: dict[str, str] | None = None, policies: list[tuple[str, str]] | None = None) -> str:
+    """The HTML page: the canned questions as forms (a policy parameter picked from the store's policies),
+    answers as tables with concepts by their labels (the IRI as link and tooltip) and CSV and JSON
+    downloads, and an ad-hoc SPARQL box."""
+    from policykg.ingest.graph import POLICY_BASE, SERVICE_BASE
+    from policykg.output import SHORT
     from policykg.queries import catalogue
 
     entries = [{"name": q.name, "title": q.title, "question": q.question,
                 "params": [{"name": p.name, "kind": p.kind, "description": p.description} for p in q.params]}
                for q in catalogue().values()]
-    data = json.dumps(entries).replace("<", "\\u003c")
-    return _PAGE.replace("/*QUERIES*/[]", data)
+
+    def data(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c")
+
+    return (_PAGE.replace("/*QUERIES*/[]", data(entries))
+            .replace("/*LABELS*/{}", data(labels or {}))
+            .replace("/*POLICIES*/[]", data(policies or []))
+            .replace("/*SHORT*/[]", data(sorted(SHORT.items(), key=lambda kv: -len(kv[0]))))
+            .replace("/*LOCAL*/[]", data([POLICY_BASE, SERVICE_BASE])))
 
 
 _PAGE = """<!doctype html>
@@ -550,10 +584,12 @@ summary{cursor:pointer;font-weight:600} .q{color:#555;margin:.2em 0 .5em}
 label{margin-right:1em} table{border-collapse:collapse;margin:.5em 0;font-size:14px}
 td,th{border:1px solid #ddd;padding:.2em .5em;text-align:left;vertical-align:top}
 th{background:#f4f4f4} .err{color:#a00;white-space:pre-wrap} textarea{width:100%;font-family:monospace}
+a.concept{color:#124;text-decoration:none;border-bottom:1px dotted #124} .downloads a{margin-right:1em}
 </style></head><body>
 <h1>policykg SPARQL endpoint</h1>
 <p>Read-only SPARQL 1.1 endpoint at <code>/sparql</code> (GET or POST, <code>query</code> parameter).
-Canned questions below; parameters are bound as values, never pasted into the query.</p>
+Canned questions below; parameters are bound as values, never pasted into the query. Concepts show
+their labels from the store's ontology graph; point at one for its IRI.</p>
 <h2>Canned questions</h2><div id="canned"></div>
 <h2>Ad-hoc SPARQL</h2>
 <form id="adhoc"><textarea name="query" rows="8">PREFIX pk: <https://w3id.org/policykg/ns#>
@@ -562,35 +598,68 @@ GROUP BY ?policy ORDER BY ?policy</textarea><br><button>Run</button></form>
 <div id="adhoc-out"></div>
 <script>
 const QUERIES = /*QUERIES*/[];
+const LABELS = /*LABELS*/{};
+const POLICIES = /*POLICIES*/[];
+const SHORT = /*SHORT*/[];
+const LOCAL = /*LOCAL*/[];
 function el(tag, text){const e=document.createElement(tag); if(text!==undefined) e.textContent=text; return e;}
-function show(out, data){
+function short(iri){for(const [long, s] of SHORT){if(iri.startsWith(long)) return s + iri.slice(long.length);} return iri;}
+function cell(b){
+  const td=el("td");
+  if(!b) return td;
+  if(b.type!=="uri"){td.textContent=b.value; return td;}
+  // policy and service IRIs name no web page; only http(s) IRIs become links (never javascript: and the like)
+  const label=LABELS[b.value], link=/^https?:\/\//.test(b.value) && !LOCAL.some(base=>b.value.startsWith(base));
+  const e=el(link ? "a" : "span", label || short(b.value));
+  if(link) e.href=b.value;
+  e.title=b.value; e.className=label ? "concept" : "iri"; td.append(e);
+  return td;
+}
+function show(out, data, downloads){
   out.replaceChildren();
   if(data.error){const e=el("p", data.error.message + (data.error.line ? " (line "+data.error.line+", column "+data.error.column+")" : "")); e.className="err"; out.append(e); return;}
   if("boolean" in data){out.append(el("p", String(data.boolean))); return;}
   const vars=data.head.vars, t=el("table"), h=el("tr");
   vars.forEach(v=>h.append(el("th", v))); t.append(h);
-  data.results.bindings.forEach(b=>{const r=el("tr"); vars.forEach(v=>r.append(el("td", b[v] ? b[v].value : ""))); t.append(r);});
-  out.append(t, el("p", data.results.bindings.length + " rows"));
+  data.results.bindings.forEach(b=>{const r=el("tr"); vars.forEach(v=>r.append(cell(b[v]))); t.append(r);});
+  const n=data.results.bindings.length, p=el("p", n + (n===1 ? " row" : " rows"));
+  out.append(t, p);
+  if(downloads){const d=el("p"); d.className="downloads";
+    Object.entries(downloads).forEach(([fmt, href])=>{const a=el("a", "Download " + fmt.toUpperCase()); a.href=href; a.download=""; a.className="download-"+fmt; d.append(a);});
+    out.append(d);}
 }
 async function fetchJson(url, options){
   try{const r=await fetch(url, options); return await r.json();}
   catch(e){return {error:{message:String(e)}};}
 }
+function policyPicker(p){
+  const s=el("select"); s.name=p.name; s.title=p.description;
+  const all=el("option", "(every policy)"); all.value=""; s.append(all);
+  POLICIES.forEach(([slug, title])=>{const o=el("option", title ? slug + " \u2014 " + title : slug); o.value=slug; s.append(o);});
+  return s;
+}
 const box=document.getElementById("canned");
 QUERIES.forEach(q=>{
   const d=el("details"), s=el("summary", q.name + ": " + q.title), f=el("form"), out=el("div");
-  d.append(s, el("p", q.question)); d.lastChild.className="q";
-  q.params.forEach(p=>{const l=el("label", p.name + " "); const i=el("input"); i.name=p.name; i.placeholder=p.description; i.size=30; l.append(i); f.append(l);});
+  d.id="q-" + q.name; d.append(s, el("p", q.question)); d.lastChild.className="q";
+  q.params.forEach(p=>{const l=el("label", p.name + " ");
+    let i; if(p.kind==="policy"){i=policyPicker(p);} else {i=el("input"); i.name=p.name; i.placeholder=p.description; i.size=30;}
+    l.append(i); f.append(l);});
   const ev=el("label", " evidence "); const c=el("input"); c.type="checkbox"; c.name="evidence"; c.value="1"; ev.prepend(c); f.append(ev);
   const b=el("button", "Run"); f.append(b);
   f.addEventListener("submit", async e=>{e.preventDefault();
     const params=new URLSearchParams(); new FormData(f).forEach((v,k)=>{if(v) params.append(k,v);});
-    show(out, await fetchJson("canned/" + encodeURIComponent(q.name) + "?" + params));});
+    const url="canned/" + encodeURIComponent(q.name) + "?" + params, sep=params.toString() ? "&" : "";
+    show(out, await fetchJson(url), {csv: url + sep + "format=csv", json: url + sep + "format=json"});
+    out.dataset.ready="true";});
   d.append(f, out); box.append(d);
 });
 document.getElementById("adhoc").addEventListener("submit", async e=>{e.preventDefault();
-  const body=new URLSearchParams(new FormData(e.target));
-  show(document.getElementById("adhoc-out"), await fetchJson("sparql", {method:"POST", body, headers:{"Accept":"application/sparql-results+json"}}));});
+  const body=new URLSearchParams(new FormData(e.target)), out=document.getElementById("adhoc-out");
+  const url="sparql?" + body;
+  show(out, await fetchJson("sparql", {method:"POST", body, headers:{"Accept":"application/sparql-results+json"}}),
+       {csv: url + "&format=csv", json: url + "&format=json"});
+  out.dataset.ready="true";});
 </script></body></html>
 """
 

@@ -262,8 +262,9 @@ class PushReport:
         return sum(n for _, n, _ in self.graphs)
 
 
-def graphs_to_push(store: ox.Store, policies: Iterable[str] = ()) -> list[str]:
-    """The policy graphs (all, or the chosen slugs/IRIs) and the ontology graph."""
+def graphs_to_push(store: ox.Store, policies: Iterable[str] = (), *, include_ontology: bool = True) -> list[str]:
+    """The policy graphs (all, or the chosen slugs/IRIs) and, unless ``include_ontology`` is false, the
+    ontology graph."""
     from policykg.ingest.graph import ONTOLOGY_GRAPH, POLICY_BASE
     from policykg.store import policy_graphs
 
@@ -274,13 +275,15 @@ def graphs_to_push(store: ox.Store, policies: Iterable[str] = ()) -> list[str]:
         raise StoreError(f"no policy {missing[0]} in the store (it has: "
                          f"{', '.join(g.removeprefix(POLICY_BASE) for g in available) or 'none'})")
     ontology = ONTOLOGY_GRAPH.value if isinstance(ONTOLOGY_GRAPH, ox.NamedNode) else str(ONTOLOGY_GRAPH)
-    return (chosen or available) + [ontology]
+    return (chosen or available) + ([ontology] if include_ontology else [])
 
 
 def push(store: ox.Store, *, endpoint: str | None = None, graph_store: str | None = None,
          credentials: Credentials | None = None, policies: Iterable[str] = (),
-         on_graph: Callable[[str, int, str], None] | None = None, timeout: float = 300) -> PushReport:
-    """Copy the chosen policy graphs and the ontology graph to a remote store.
+         on_graph: Callable[[str, int, str], None] | None = None, timeout: float = 300,
+         include_ontology: bool = True) -> PushReport:
+    """Copy the chosen policy graphs and (unless ``include_ontology`` is false) the ontology graph to a
+    remote store.
 
     With ``graph_store`` each graph is PUT (Graph Store HTTP Protocol); if that URL answers that it
     has no such service (404, 405, 501) and an ``endpoint`` is given, SPARQL UPDATE is used instead.
@@ -289,7 +292,7 @@ def push(store: ox.Store, *, endpoint: str | None = None, graph_store: str | Non
         raise QueryError("push needs --endpoint (SPARQL UPDATE) or --graph-store (Graph Store Protocol) or both")
     report = PushReport()
     use_gsp = bool(graph_store)
-    for graph in graphs_to_push(store, policies):
+    for graph in graphs_to_push(store, policies, include_ontology=include_ontology):
         triples = [q.triple for q in store.quads_for_pattern(None, None, None, ox.NamedNode(graph))]
         method = "graph-store"
         if use_gsp:

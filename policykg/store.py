@@ -106,6 +106,33 @@ def list_policies(store: ox.Store):
     return Results(columns, [{c: row[c] for c in columns} for row in solutions])
 
 
+_SKOS_PREF = "http://www.w3.org/2004/02/skos/core#prefLabel"
+_RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+
+
+def labels_of(quads) -> dict[str, str]:
+    """IRI -> label from ``quads``: skos:prefLabel before rdfs:label, English or untagged before others."""
+    ranked: dict[str, tuple[int, str]] = {}
+    for q in quads:
+        p = q.predicate.value
+        if p not in (_SKOS_PREF, _RDFS_LABEL) or not isinstance(q.object, ox.Literal):
+            continue
+        subject = q.subject.value if isinstance(q.subject, (ox.NamedNode, ox.BlankNode)) else str(q.subject)
+        lang = q.object.language
+        rank = (0 if p == _SKOS_PREF else 2) + (0 if lang in (None, "en") else 1)
+        if subject not in ranked or rank < ranked[subject][0]:
+            ranked[subject] = (rank, q.object.value)
+    return {iri: label for iri, (_, label) in ranked.items()}
+
+
+def concept_labels(store: ox.Store) -> dict[str, str]:
+    """Labels of the concepts and classes of the store's ontology graph (DPV's, GDPR's, policykg's)."""
+    from policykg.ingest.graph import ONTOLOGY_GRAPH
+
+    return {iri: label for iri, label in labels_of(store.quads_for_pattern(None, None, None, ONTOLOGY_GRAPH)).items()
+            if "://" in iri}
+
+
 _PK = "https://w3id.org/policykg/ns#"
 _OA = "http://www.w3.org/ns/oa#"
 

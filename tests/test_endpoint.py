@@ -361,3 +361,74 @@ def test_page_answers_404_with_suggestions_for_a_policy_the_store_lacks(url: str
     assert status == 404
     error = error_of(body)
     assert error["code"] == "unknown-policy" and "'quietnote'" in error["message"]
+
+
+# --- the page's downloads and labels ------------------------------------------------------------
+
+def cli_output(store_path: Path, *args: str) -> str:
+    from click.testing import CliRunner
+
+    from policykg.cli import main
+
+    result = CliRunner().invoke(main, ["query", *args, "--store", str(store_path)])
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_canned_download_is_what_the_command_line_prints(url: str, examples_store_path: Path, fmt: str) -> None:
+    base = url.removesuffix("sparql")
+    status, headers, body = call(base + "canned/rights", fields={"policy": "lumen-analytics", "format": fmt})
+    assert status == 200
+    assert headers["Content-Type"].startswith("text/csv" if fmt == "csv" else "application/sparql-results+json")
+    assert headers["Content-Disposition"] == f'attachment; filename="rights-lumen-analytics.{fmt}"'
+    printed = cli_output(examples_store_path, "rights", "--param", "policy=lumen-analytics", "--format", fmt)
+    assert body.decode() + "\n" == printed
+    assert "https://w3id.org/dpv/legal/eu/gdpr#A15" in printed
+
+
+def test_canned_download_with_evidence_and_no_parameter(url: str, examples_store_path: Path) -> None:
+    base = url.removesuffix("sparql")
+    status, headers, body = call(base + "canned/merger-transfer-without-consent",
+                                 fields={"evidence": "1", "format": "csv"})
+    assert status == 200
+    assert headers["Content-Disposition"] == 'attachment; filename="merger-transfer-without-consent.csv"'
+    printed = cli_output(examples_store_path, "merger-transfer-without-consent", "--evidence", "--format", "csv")
+    assert body.decode() + "\n" == printed
+    assert list(csv.reader(io.StringIO(body.decode())))[0] == ["policy", "controller", "evidence", "sentence",
+                                                               "section"]
+
+
+def test_canned_answer_without_format_is_no_download(url: str) -> None:
+    status, headers, _ = call(url.removesuffix("sparql") + "canned/rights", fields={"policy": "quietnote"})
+    assert status == 200 and "Content-Disposition" not in headers
+
+
+def test_canned_download_in_another_format_is_refused(url: str) -> None:
+    status, _, body = call(url.removesuffix("sparql") + "canned/rights", fields={"format": "xml"})
+    assert status == 400
+    assert error_of(body) == {"status": 400, "code": "bad-format",
+                              "message": "a canned answer downloads as csv or json, not 'xml'"}
+
+
+def test_page_carries_the_store_labels_and_policies(url: str, local: ox.Store) -> None:
+    from policykg.store import list_policies
+
+    status, _, body = call(url.removesuffix("sparql"), accept="text/html")
+    assert status == 200
+    page = body.decode()
+    assert '"https://w3id.org/dpv/legal/eu/gdpr#A15": "right of access"' in page
+    assert '"https://w3id.org/dpv/pd#EmailAddress": "email address"' in page
+    slugs = [row["policy"].value.removeprefix("https://w3id.org/policykg/policy/")
+             for row in list_policies(local).rows]
+    assert f"const POLICIES = {json.dumps([[s, t] for s, t in server_policies(url)], ensure_ascii=False)}" in page
+    assert [s for s, _ in server_policies(url)] == slugs and "quietnote" in slugs
+
+
+def server_policies(url: str) -> list[tuple[str, str]]:
+    status, _, body = call(url, query="PREFIX pk: <https://w3id.org/policykg/ns#> PREFIX dct: <http://purl.org/dc/terms/> "
+                           "SELECT ?g ?t WHERE { GRAPH ?g { ?g a pk:PolicyDocument OPTIONAL { ?g dct:title ?t } } } "
+                           "ORDER BY ?g")
+    assert status == 200
+    return [(b["g"]["value"].removeprefix("https://w3id.org/policykg/policy/"), b.get("t", {}).get("value", ""))
+            for b in json.loads(body)["results"]["bindings"]]

@@ -331,3 +331,49 @@ def test_a_policy_the_endpoint_lacks_is_an_error_with_suggestions(monkeypatch) -
     with pytest.raises(UnknownPolicyError) as caught:
         remote.run_remote("http://127.0.0.1:9/sparql", catalogue()["rights"], {"policy": "privacy"})
     assert caught.value.suggestions == ("acme/privacy",)
+
+
+def test_push_without_the_ontology_sends_the_policy_graphs_only(store: ox.Store) -> None:
+    fake = FakeStore()
+    try:
+        slug = policies(store)[0]
+        report = push(store, graph_store=fake.base + "/graph", policies=[slug], include_ontology=False)
+        assert [g for g, _, _ in report.graphs] == [POLICY + slug]
+        pushed = quads_by_graph(fake.data)
+        assert set(pushed) == {POLICY + slug}
+        assert blank_nodes_renamed(pushed) == blank_nodes_renamed({POLICY + slug: quads_by_graph(store)[POLICY + slug]})
+        assert fake.requests == [("PUT", POLICY + slug)]
+    finally:
+        fake.close()
+
+
+def test_push_command_with_no_ontology(store: ox.Store, examples_store_path: Path) -> None:
+    fake = FakeStore()
+    try:
+        result = CliRunner().invoke(main, ["push", "--store", str(examples_store_path), "--no-ontology",
+                                           "--graph-store", fake.base + "/graph"])
+        assert result.exit_code == 0, result.output
+        assert set(quads_by_graph(fake.data)) == set(POLICY + p for p in policies(store))
+        assert f"Pushed {len(policies(store))} graphs" in result.output
+        assert "https://w3id.org/policykg/ns " not in result.output
+    finally:
+        fake.close()
+
+
+def test_canned_questions_on_a_store_without_the_ontology(store: ox.Store) -> None:
+    """What the README says of --no-ontology: only `disclosures` reads the ontology graph (which right is
+    which Art. 13/14 item); every other canned question answers as on the embedded store without it."""
+    fake = FakeStore()
+    try:
+        push(store, graph_store=fake.base + "/graph", include_ontology=False)
+        assert "https://w3id.org/policykg/ns" not in quads_by_graph(fake.data)
+        reads_ontology = {n for n, q in catalogue().items() if "GRAPH <https://w3id.org/policykg/ns>" in q.text}
+        assert reads_ontology == {"disclosures"}
+        for name, query in catalogue().items():
+            there, here = run_remote(fake.base + "/sparql", query), run_local(store, query)
+            if name in reads_ontology:
+                assert len(there.rows) < len(here.rows), name
+            else:
+                assert there == here, name
+    finally:
+        fake.close()

@@ -23,8 +23,9 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
 
 
-def _browser():
-    """A headless Chromium driven by selenium, or a skip that says what is missing."""
+def _browser(offline: bool = True):
+    """A headless Chromium driven by selenium, or a skip that says what is missing. ``offline=False``
+    lets it reach servers (the tests of ``policykg serve`` start theirs on 127.0.0.1)."""
     try:
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
@@ -39,6 +40,8 @@ def _browser():
                  "--disable-dev-shm-usage", "--window-size=1400,900"):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    if not offline:
+        return driver
     # no network at all: a page that needed a CDN would stay blank and fail the wait below
     driver.execute_cdp_cmd("Network.enable", {})
     driver.execute_cdp_cmd("Network.emulateNetworkConditions",
