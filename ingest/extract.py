@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from policykg.ingest.lexicon import PK, Lexicon, Match, Words, tokenise
-from policykg.ingest.reading import (ABSENT, CONDITIONAL, NOT_PERSONAL_DATA, QUESTION, THIRD_PARTY_SUBJECT, Reading,
+from policykg.ingest.reading import (ABSENT, CONDITIONAL, NAME, NOT_PERSONAL_DATA, QUESTION, THIRD_PARTY_SUBJECT, Reading,
                                      reading_layer)
 from policykg.ingest.structure import Block, Document, Sentence
 
@@ -361,8 +361,9 @@ _DENIED_AFTER = re.compile(r"\b(?:but|and)\s+(?:we|I)\s*(?:will|'ll|’ll|do|wou
 
 # What the reading layer may say of a sale word that makes it no sale of personal data by the company:
 # another party sells ("partners who sell our products"), the data is not personal ("we may sell
-# aggregated statistics"), it is asked ("whether we sell"), or it is a condition ("if we sell our business").
-_NOT_THE_COMPANYS_SALE = {THIRD_PARTY_SUBJECT, NOT_PERSONAL_DATA, QUESTION, CONDITIONAL}
+# aggregated statistics"), it is asked ("whether we sell"), it is a condition ("if we sell our business"),
+# or a name ("click the Do Not Sell My Personal Information link").
+_NOT_THE_COMPANYS_SALE = {THIRD_PARTY_SUBJECT, NOT_PERSONAL_DATA, QUESTION, CONDITIONAL, NAME}
 
 
 # How sure the stance model must be to read a denial of sale where the cues' grammar finds none.

@@ -10,7 +10,8 @@ says, for any position of a sentence, what its clause lends to the words there:
 - ``Question``: it sits in an indirect question ("the law requires us to disclose how we respond");
 - ``ThirdPartySubject``: another party does it ("third parties who may sell the data");
 - ``NotPersonalData``: the data is aggregated, de-identified or anonymous;
-- ``Conditional``: it describes a condition on the company's own act ("if we sell our business").
+- ``Conditional``: it describes a condition on the company's own act ("if we sell our business");
+- ``Name``: it is part of a name ("the Do Not Sell My Personal Information link"), which states nothing.
 
 The algorithm is ConText's (Chapman et al. 2007, as in medspaCy): trigger phrases with a category and a
 direction; a trigger's scope runs from it to the end (or from the start) of its clause, at most
@@ -46,9 +47,11 @@ NOT_PERSONAL_DATA = "NotPersonalData"
 CONDITIONAL = "Conditional"
 ABSENT = "Absent"
 PSEUDO = "Pseudo"
+NAME = "Name"
 
-_DIRECTIONS = ("Forward", "Backward", "Bidirectional")
-_ROLES = ("Boundary", "Subordinator", "RelativePronoun", "Modal", "CoordinatedSubject", "Coordinator")
+_DIRECTIONS = ("Forward", "Backward", "Bidirectional", "Within")
+_ROLES = ("Boundary", "Subordinator", "RelativePronoun", "Modal", "CoordinatedSubject", "SubjectPronoun",
+          "Coordinator")
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,10 +286,14 @@ class ReadingLayer:
             else:
                 triggers.append((self._by_key[key], a, b))
         clause = _clauses(tokens, roles, triggers)
-        pseudo = [(a, b) for rule, a, b in triggers if rule.category == PSEUDO]
+        # pseudo words and names cancel the triggers they overlap; a name is itself a modifier of its words
+        cancelling = [(a, b) for rule, a, b in triggers if rule.category in (PSEUDO, NAME)]
         modifiers: list[Modifier] = []
         for rule, a, b in triggers:
-            if rule.category == PSEUDO or any(pa <= a < pb or a <= pa < b for pa, pb in pseudo):
+            if rule.category == NAME:
+                modifiers.append(Modifier(rule.name, NAME, a, b, (a, b)))
+                continue
+            if rule.category == PSEUDO or any(pa <= a < pb or a <= pa < b for pa, pb in cancelling):
                 continue
             modifiers.append(Modifier(rule.name, rule.category, a, b, _scope(rule, a, b, clause)))
         return Reading(text, tokens, starts, clause, _pruned(modifiers))
@@ -311,8 +318,8 @@ def _required_words(pattern: tuple[dict[str, Any], ...]) -> frozenset[str] | Non
 def _clauses(tokens: list[str], roles: dict[str, list[tuple[int, int]]],
              triggers: list[tuple[ModifierRule, int, int]]) -> list[int]:
     """The clause number of each token: a boundary word begins a new clause, as do the main clause after
-    a leading adverbial clause, a coordinated clause with its own subject and the main clause's modal
-    after a negated relative clause. A parenthesis is no boundary: "(and will never)" is an aside in its
+    a leading adverbial clause or phrase (", we ..."), a coordinated clause with its own subject and the
+    main clause's modal after a negated relative clause. A parenthesis is no boundary: "(and will never)" is an aside in its
     clause, "(such as your name or email address)" an elaboration of it."""
     n = len(tokens)
     starts: set[int] = set()
@@ -324,15 +331,22 @@ def _clauses(tokens: list[str], roles: dict[str, list[tuple[int, int]]],
             starts.add(i + 1)
     # "If you think that we have not complied with the law, you may lodge a complaint": an adverbial
     # clause at the start of the sentence or of a clause ends at its first comma
-    opened = sorted(a for a, _ in roles["Subordinator"] if a == 0 or a in starts or not tokens[a - 1].isalnum())
+    # ("please do not use the app if you do not agree to the transfer": the "if" clause has its own polarity)
+    subordinators = sorted(a for a, _ in roles["Subordinator"])
+    opened = [a for a in subordinators if a == 0 or a in starts or not tokens[a - 1].isalnum()]
+    starts.update(subordinators)
     for a in opened:
         comma = next((i for i in range(a + 1, n) if tokens[i] == ","), None)
         if comma is not None and not any(a < s <= comma for s in starts):
             starts.add(comma + 1)
     subjects = {a for a, _ in roles["CoordinatedSubject"]}
-    pronouns = {"we", "you", "they"}
+    pronouns = {a for a, _ in roles["SubjectPronoun"]}
     for a, b in roles["Coordinator"]:
-        if b in subjects and (tokens[b] in pronouns or (a > 0 and tokens[a - 1] == ",")):
+        if b in subjects and (b in pronouns or (a > 0 and tokens[a - 1] == ",")):
+            starts.add(a)
+    # "for transfers to countries not considered adequate, we rely on ...": a main clause after a comma
+    for a in pronouns:
+        if a > 0 and tokens[a - 1] == ",":
             starts.add(a)
     negations = sorted(a for rule, a, _ in triggers if rule.category == NEGATED)
     modals = sorted(a for a, _ in roles["Modal"])

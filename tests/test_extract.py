@@ -853,3 +853,11 @@ def test_a_safeguard_the_policy_does_not_rely_on_is_none(read_facts):
                        kind="CrossBorderTransfer")
     assert facts and not any(f.get("pk:hasTransferSafeguard") for f in facts)
 
+
+
+@pytest.mark.parametrize("text", [
+    "Click the Do Not Sell My Personal Information link in the footer of our site.",
+    "You may submit a request through our Do Not Sell My Info page.",
+])
+def test_the_name_of_an_opt_out_link_is_no_sale_and_no_denial(read_facts, text):
+    assert modalities(read_facts(text), "Sale") == set()

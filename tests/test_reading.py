@@ -123,6 +123,18 @@ def test_a_relative_clause_ends_at_its_comma():
     assert NEGATED not in said(text, "cooperate")
 
 
+def test_a_subordinate_clause_has_its_own_polarity():
+    text = "Please do not use the app if you agree to the transfer of your data."
+    assert NEGATED in said(text, "use")
+    assert NEGATED not in said(text, "transfer")
+
+
+def test_a_main_clause_after_a_fronted_phrase():
+    text = "For transfers to countries not considered adequate, we rely on standard contractual clauses."
+    assert NEGATED in said(text, "adequate")
+    assert NEGATED not in said(text, "standard contractual clauses")
+
+
 def test_an_adverbial_clause_after_a_list_marker():
     text = "You can: (i) access your data; (ii) if you believe we have not complied with the law, lodge a complaint."
     assert NEGATED not in said(text, "lodge")
@@ -194,6 +206,12 @@ def test_not_personal_data(text, word):
     assert NOT_PERSONAL_DATA in said(text, word)
 
 
+def test_a_name_states_nothing_and_denies_nothing():
+    text = "Click the Do Not Sell My Personal Information link in the footer."
+    assert said(text, "Sell") == {"Name"}
+    assert "Name" in said("We honour Do Not Track signals.", "Track")
+
+
 def test_personal_data_is_personal_data():
     assert NOT_PERSONAL_DATA not in said("We may share your email address with advertisers.", "share")
 
@@ -215,7 +233,7 @@ def test_condition_on_the_person_is_not_the_company_s():
 def test_packaged_rules_compile_and_every_category_is_used():
     rules = packaged_rules()
     categories = {r.category for r in rules.rules}
-    assert {NEGATED, QUESTION, THIRD_PARTY_SUBJECT, NOT_PERSONAL_DATA, CONDITIONAL, "Pseudo"} <= categories
+    assert {NEGATED, QUESTION, THIRD_PARTY_SUBJECT, NOT_PERSONAL_DATA, CONDITIONAL, "Absent", "Name", "Pseudo"} <= categories
     assert rules.markers["Boundary"]
 
 
