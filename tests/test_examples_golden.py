@@ -228,6 +228,10 @@ def main() -> None:
                 print(f"  NOW FOUND   {policy}: {value}   (remove from known_misses)")
             for policy, value in s["wrong"]:
                 print(f"  WRONG       {policy}: {value}")
+        del store        # closed before the directory is removed
+        import gc
+
+        gc.collect()
 
 
 if __name__ == "__main__":
