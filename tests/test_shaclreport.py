@@ -318,3 +318,24 @@ def test_structure_profile_requires_the_notice_model(tmp_path):
     broken.extend(q for q in quads if q.predicate.value != str(DPV.hasNotice))
     rules = {f.rule for f in validate_store(broken, profile="structure").policies[0].findings}
     assert rules == {"policy-is-privacy-notice"}
+
+
+def test_dpv_terms_of_the_notice_model_and_the_reports_exist_in_dpv_2_3():
+    reference = ROOT.parent / "shared" / "reference" / "dpv-2.3"
+    if not reference.is_dir():
+        pytest.skip(f"the DPV 2.3 reference is not at {reference}")
+    defined = set()
+    for path in reference.glob("*.ttl"):
+        defined |= {t.subject.value for t in ox.parse(path.read_bytes(), ox.RdfFormat.TURTLE)
+                    if isinstance(t.subject, ox.NamedNode)}
+    used = set()
+    for path in [ROOT / "ontology" / "core.ttl", *sorted((ROOT / "ontology" / "shapes").glob("*.ttl"))]:
+        used |= {term.value for t in ox.parse(path.read_bytes(), ox.RdfFormat.TURTLE)
+                 for term in (t.subject, t.predicate, t.object) if isinstance(term, ox.NamedNode)}
+    for path in (ROOT / "policykg" / "shaclreport.py", ROOT / "ingest" / "graph.py"):
+        text = path.read_text(encoding="utf-8")
+        used |= {str(DPV) + name for name in re.findall(r'DPV \+ "(\w+)"|"dpv:(\w+)"', text) for name in name if name}
+        used |= {str(EU_GDPR) + name for name in re.findall(r'"(A1[34]-\w+|GDPR\w+)"', text)}
+    dpv_terms = {i for i in used if i.startswith((str(DPV), str(EU_GDPR)))}
+    assert {str(DPV) + "PrivacyNotice", str(DPV) + "hasNotice", str(EU_GDPR) + "A13-Limited"} <= dpv_terms
+    assert sorted(dpv_terms - defined) == []
