@@ -37,6 +37,7 @@ from policykg.errors import PolicyKGError
 
 if TYPE_CHECKING:
     import rdflib
+    from rdflib.term import Node
 
     from policykg.validate import PolicyReport, ValidationReport
 
@@ -64,17 +65,32 @@ def report_iri(policy: str) -> str:
     """The IRI of a policy's validation report, also the name of its graph in the store."""
     from policykg.ingest.graph import policy_slug
 
-    return VALIDATION_BASE + policy_slug(policy)
+    return VALIDATION_BASE + str(policy_slug(policy))
 
 
-def policy_report_triples(pr: PolicyReport, profiles: list[str]) -> list[tuple]:
+Triple = tuple["Node", "Node", "Node"]
+
+
+def _iri(namespace: str, name: str) -> rdflib.URIRef:
+    from rdflib import URIRef
+
+    return URIRef(namespace + name)
+
+
+def policy_report_triples(pr: PolicyReport, profiles: list[str]) -> list[Triple]:
     """The triples of one policy's ``sh:ValidationReport`` (rdflib terms)."""
     from rdflib import RDF, BNode, Literal, URIRef
 
     report = URIRef(report_iri(pr.policy))
     policy = URIRef(pr.policy)
-    sh, pk = (lambda n: URIRef(SH + n)), (lambda n: URIRef(PK + n))
-    out: list[tuple] = [(report, RDF.type, sh("ValidationReport")),
+
+    def sh(name: str) -> URIRef:
+        return _iri(SH, name)
+
+    def pk(name: str) -> URIRef:
+        return _iri(PK, name)
+
+    out: list[Triple] = [(report, RDF.type, sh("ValidationReport")),
                         (report, sh("conforms"), Literal(not pr.findings)),
                         (report, URIRef(PROV + "wasDerivedFrom"), policy)]
     if pr.sha256:
@@ -85,9 +101,9 @@ def policy_report_triples(pr: PolicyReport, profiles: list[str]) -> list[tuple]:
         if not f.triples:
             raise ReportError("the findings carry no SHACL results: validate with rdf=True to write the report as RDF")
         result = URIRef(f"{report}#result-{i}")
-        labels: dict[object, object] = {f.triples[0][0]: result}
+        labels: dict[Node, Node] = {f.triples[0][0]: result}
 
-        def term(t, _labels=labels, _i=i):
+        def term(t: Node, _labels: dict[Node, Node] = labels, _i: int = i) -> Node:
             if isinstance(t, BNode):
                 if t not in _labels:
                     _labels[t] = BNode(f"v{stem}r{_i}n{len(_labels)}")
@@ -154,15 +170,15 @@ def report_graph(report: ValidationReport) -> rdflib.Graph:
 
 
 def render_turtle(report: ValidationReport, *, fail_on: str = "violation") -> str:
-    return report_graph(report).serialize(format="turtle").rstrip("\n")
+    return str(report_graph(report).serialize(format="turtle")).rstrip("\n")
 
 
 def render_jsonld(report: ValidationReport, *, fail_on: str = "violation") -> str:
     """JSON-LD compacted with the prefixes of :data:`CONTEXT` (an inline ``@context``)."""
-    return report_graph(report).serialize(format="json-ld", context=CONTEXT, auto_compact=True, indent=2)
+    return str(report_graph(report).serialize(format="json-ld", context=CONTEXT, auto_compact=True, indent=2))
 
 
-def _to_ox(term) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+def _to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     from rdflib import BNode, Literal, URIRef
 
     if isinstance(term, URIRef):
@@ -188,7 +204,11 @@ def store_reports(store: ox.Store, report: ValidationReport) -> int:
 
     for pr in report.policies:
         graph = ox.NamedNode(report_iri(pr.policy))
-        quads = [ox.Quad(_to_ox(s), _to_ox(p), _to_ox(o), graph)
-                 for s, p, o in policy_report_triples(pr, report.profiles)]
+        quads = []
+        for s, p, o in policy_report_triples(pr, report.profiles):
+            subject, predicate = _to_ox(s), _to_ox(p)
+            if isinstance(subject, ox.Literal) or not isinstance(predicate, ox.NamedNode):
+                raise ReportError(f"not an RDF triple: {s} {p} {o}")
+            quads.append(ox.Quad(subject, predicate, _to_ox(o), graph))
         store.update(graph_update(graph, quads))
     return len(report.policies)
