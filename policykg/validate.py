@@ -7,7 +7,8 @@ slower over an Oxigraph-backed graph), together with the closure of the ontology
 (rdf:type of known terms, skos:broader, rdfs:subClassOf), and the answers of the `disclosures`
 question as ``pk:providesInformation`` links. No RDFS inference. Severity, message, article and
 item live in the shapes files (``ontology/shapes/*.ttl``); this module only reads them back, and
-renders the findings as text, JSON, JUnit XML or SARIF 2.1.0.
+renders the findings as text, JSON, JUnit XML or SARIF 2.1.0 (as the W3C SHACL validation report
+graph, Turtle or JSON-LD, through :mod:`policykg.shaclreport`).
 """
 from __future__ import annotations
 
@@ -463,7 +464,8 @@ def check_files(files: list[Path], *, profile: str = "gdpr", shapes: Iterable[Pa
         del store
         import gc
 
-        gc.collect()     # a Store still held by a reference cycle keeps writing into the directory being removed
+        gc.collect()     # free the Store now: in the tests, removing the directory failed ("Directory not
+                         # empty") when it was freed later
     return report
 
 
