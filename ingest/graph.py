@@ -19,6 +19,7 @@ PREFIXES = {
     "dpv": "https://w3id.org/dpv#",
     "pd": "https://w3id.org/dpv/pd#",
     "eu-gdpr": "https://w3id.org/dpv/legal/eu/gdpr#",
+    "legal-eu": "https://w3id.org/dpv/legal/eu#",
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
     "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
     "skos": "http://www.w3.org/2004/02/skos/core#",
@@ -86,6 +87,11 @@ def document_quads(doc: Document, facts: list[Fact], *, source: str | None = Non
                    service: str | None = None, issued: str | None = None) -> list[ox.Quad]:
     """All quads of the policy's named graph: the document, its facts and their evidence.
 
+    The policy is a ``dpv:PrivacyNotice`` (``pk:PolicyDocument`` is a subclass of it) with
+    ``dpv:hasApplicableLaw legal-eu:law-GDPR``, the notice (``dpv:hasNotice``) of the processing it
+    describes, ``<policy>#processing``, a ``dpv:Process`` whose ``dpv:hasDataController`` is each
+    controller found (as DPV's example E0022 attaches a privacy notice): four quads, two more per controller.
+
     ``source`` is how the file is recorded (``pk:sourceFile``); by default its file name. A version
     of a ``service`` is linked to it (``dct:isVersionOf`` the service IRI) with its date ``issued``
     (``dct:issued``, an ``xsd:date``); the order of the versions (``prov:wasRevisionOf``) is in the
@@ -99,6 +105,11 @@ def document_quads(doc: Document, facts: list[Fact], *, source: str | None = Non
         quads.append(ox.Quad(s, expand(p), o, g))
 
     add(policy, "rdf:type", expand("pk:PolicyDocument"))
+    add(policy, "rdf:type", expand("dpv:PrivacyNotice"))
+    add(policy, "dpv:hasApplicableLaw", expand("legal-eu:law-GDPR"))
+    processing = ox.NamedNode(f"{policy.value}#processing")
+    add(processing, "rdf:type", expand("dpv:Process"))
+    add(processing, "dpv:hasNotice", policy)
     title = doc.source.title or next((doc.text[b.start:b.end] for b in doc.blocks if b.kind == "heading"), None)
     if title:
         add(policy, "dct:title", ox.Literal(title))
@@ -143,6 +154,8 @@ def document_quads(doc: Document, facts: list[Fact], *, source: str | None = Non
         if fact.kind == "Controller":
             node = ox.NamedNode(f"{policy.value}#controller-{n}")
             add(policy, "pk:hasController", node)
+            add(node, "rdf:type", expand("dpv:DataController"))
+            add(processing, "dpv:hasDataController", node)
         elif fact.kind == "ContactPoint":
             node = ox.NamedNode(f"{policy.value}#contact-{n}")
             add(policy, "pk:hasContactPoint", node)

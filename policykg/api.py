@@ -300,7 +300,8 @@ def _facts(policy_iri: str, quads: list[ox.Quad], labels: Mapping[str, str]) -> 
         evidence = None
         for p, o in sorted(by_subject.get(node, []), key=lambda po: (po[0], str(po[1]))):
             if p == _RDF_TYPE:
-                kind = o.value.removeprefix(_PK)
+                if o.value.startswith(_PK):     # a controller is also a dpv:DataController: its kind is its pk: class
+                    kind = o.value.removeprefix(_PK)
             elif p == _PK + "modality":
                 modality = o.value.removeprefix(_PK)
             elif p == _PK + "evidence":
@@ -585,14 +586,25 @@ class KnowledgeGraph:
         return Answer(run_local(self.store, _resolve(name_or_sparql), _params(params, kwargs), evidence=evidence))
 
     def validate(self, policies: str | Iterable[str] | None = None, profile: str = "gdpr", *,
-                 jobs: int = 1) -> ValidationReport:
+                 jobs: int = 1, into_store: bool = False) -> ValidationReport:
         """Validate the policies named (all when None) against a SHACL profile; the report that
-        ``policykg validate`` prints (``policykg.validate.render`` renders it). Needs pySHACL."""
+        ``policykg validate`` prints (``policykg.validate.render`` renders it, also as ``ttl`` or
+        ``jsonld``). ``into_store=True`` also keeps each policy's ``sh:ValidationReport`` in the
+        store, as ``policykg validate --into-store`` does (the store must be open for writing).
+        Needs pySHACL."""
         from policykg.validate import validate_store
 
+        if into_store and self.read_only:
+            raise StoreError(f"the store at {self.path} is open read-only: open it with read_only=False to keep "
+                             f"validation reports in it")
         wanted = [policies] if isinstance(policies, str) else list(policies or ())
-        return validate_store(self.store, wanted, profile=profile, jobs=jobs,
-                              store_path=self.path if self.read_only else None)
+        report = validate_store(self.store, wanted, profile=profile, jobs=jobs,
+                                store_path=self.path if self.read_only else None, rdf=True)
+        if into_store:
+            from policykg.shaclreport import store_reports
+
+            store_reports(self.store, report)
+        return report
 
     def export(self, out: str | Path, format: str = "nq", *, policies: Iterable[str] | None = None,
                include_ontology: bool = True) -> int:

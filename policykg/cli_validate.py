@@ -15,7 +15,7 @@ import click
 
 from policykg.cli import max_bytes_option, reports_errors, store_option
 
-FORMATS = ("text", "json", "junit", "sarif")
+FORMATS = ("text", "json", "junit", "sarif", "ttl", "jsonld")
 
 
 def _validation_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -25,7 +25,8 @@ def _validation_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--shapes", "shapes", multiple=True, type=click.Path(path_type=Path, dir_okay=False),
                      help="An extra SHACL shapes file (Turtle) to run too, e.g. your company's rules (repeatable)."),
         click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
-                     help="text for people, json for programs, junit and sarif for CI systems."),
+                     help="text for people, json for programs, junit and sarif for CI systems, ttl and jsonld "
+                          "for the W3C SHACL validation report graph (sh:ValidationReport)."),
         click.option("--fail-on", type=click.Choice(["violation", "warning", "never"]), default="violation",
                      show_default=True, help="Exit 1 when a finding is at or above this severity."),
         click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None,
@@ -54,9 +55,13 @@ def _emit(report: Any, fmt: str, fail_on: str, output: Path | None) -> None:
 @_validation_options
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=lambda: os.cpu_count() or 1,
               show_default="the number of CPUs", help="Worker processes for large stores.")
+@click.option("--into-store", is_flag=True,
+              help="Also keep each policy's report (a sh:ValidationReport) in the store, in the graph "
+                   "https://w3id.org/policykg/validation/<policy>, replacing the one before; the question "
+                   "missing-information asks them.")
 @reports_errors
 def validate(policies: tuple[str, ...], store_path: Path | None, profile: str, shapes: tuple[Path, ...],
-             fmt: str, fail_on: str, output: Path | None, jobs: int) -> None:
+             fmt: str, fail_on: str, output: Path | None, jobs: int, into_store: bool) -> None:
     """Check POLICY ... (slugs or IRIs; default: every policy in the store) against SHACL shapes.
 
     Reports, per policy, the GDPR Art. 13/14 information that is missing (article and message) and
@@ -69,16 +74,29 @@ def validate(policies: tuple[str, ...], store_path: Path | None, profile: str, s
       policykg validate lumen-analytics --store kg --fail-on warning
       policykg validate --store kg --format sarif -o policykg.sarif
       policykg validate --store kg --profile all --shapes company-rules.ttl
+      policykg validate --store kg --format ttl -o report.ttl
+      policykg validate --store kg --into-store --format json -o report.json
     """
     from policykg.extras import require
     from policykg.store import default_store_path, open_store
 
     require("validate")
-    from policykg.validate import validate_store
+    from policykg.validate import RDF_FORMATS, validate_store
 
     path = store_path or default_store_path()
     store = open_store(path, read_only=True)
-    report = validate_store(store, policies, profile=profile, shapes=shapes, jobs=jobs, store_path=path)
+    report = validate_store(store, policies, profile=profile, shapes=shapes, jobs=jobs, store_path=path,
+                            rdf=into_store or fmt in RDF_FORMATS)
+    del store
+    if into_store:
+        from policykg.shaclreport import VALIDATION_BASE, store_reports
+
+        writable = open_store(path)     # the reader's lock becomes the writer's
+        kept = store_reports(writable, report)
+        writable.flush()
+        del writable
+        click.echo(f"Kept {kept} validation report{'s' if kept != 1 else ''} in {path} "
+                   f"(graphs {VALIDATION_BASE}<policy>).", err=True)
     _emit(report, fmt, fail_on, output)
 
 
@@ -103,7 +121,9 @@ def check(files: tuple[Path, ...], profile: str, shapes: tuple[Path, ...], fmt: 
     require("validate")
     from policykg.validate import check_files
 
-    report = check_files(list(files), profile=profile, shapes=shapes, max_bytes=max_bytes)
+    from policykg.validate import RDF_FORMATS
+
+    report = check_files(list(files), profile=profile, shapes=shapes, max_bytes=max_bytes, rdf=fmt in RDF_FORMATS)
     _emit(report, fmt, fail_on, output)
 
 

@@ -17,6 +17,7 @@ SHORT = {
     "https://w3id.org/dpv/legal/eu/gdpr#": "eu-gdpr:",
     "https://w3id.org/policykg/ns#": "pk:",
     "https://w3id.org/policykg/policy/": "",
+    "https://w3id.org/GDPRtEXT/gdpr#": "gdprtext:",
 }
 
 

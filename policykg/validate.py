@@ -7,7 +7,8 @@ slower over an Oxigraph-backed graph), together with the closure of the ontology
 (rdf:type of known terms, skos:broader, rdfs:subClassOf), and the answers of the `disclosures`
 question as ``pk:providesInformation`` links. No RDFS inference. Severity, message, article and
 item live in the shapes files (``ontology/shapes/*.ttl``); this module only reads them back, and
-renders the findings as text, JSON, JUnit XML or SARIF 2.1.0.
+renders the findings as text, JSON, JUnit XML or SARIF 2.1.0 (as the W3C SHACL validation report
+graph, Turtle or JSON-LD, through :mod:`policykg.shaclreport`).
 """
 from __future__ import annotations
 
@@ -51,6 +52,7 @@ class Evidence:
     sentence: str
     line: int | None
     section: str | None = None
+    iri: str | None = None      # the pk:Evidence node of the policy's graph
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +71,10 @@ class Finding:
     path: str | None = None
     value: str | None = None
     evidence: Evidence | None = None   # the sentence behind the fact that triggered a conditional rule
+    paragraph: str | None = None       # GDPRtEXT IRI of the GDPR paragraph, e.g. https://w3id.org/GDPRtEXT/gdpr#article13-1-c
+    # pySHACL's own description of the result (the result node first, then its blank-node closure);
+    # kept only when the report is wanted as RDF (validate_store(..., rdf=True))
+    triples: tuple = field(default=(), repr=False, compare=False)
 
     @property
     def code(self) -> str:
@@ -82,6 +88,7 @@ class PolicyReport:
     source_file: str | None
     findings: list[Finding] = field(default_factory=list)
     found: dict[str, Evidence | None] = field(default_factory=dict)   # disclosed item -> first evidence
+    sha256: str | None = None   # pk:sha256 of the policy document validated
 
     @property
     def slug(self) -> str:
@@ -367,11 +374,13 @@ def resolve_policies(store: ox.Store, policies: Iterable[str] = ()) -> list[str]
 
 def validate_store(store: ox.Store, policies: Iterable[str] = (), *, profile: str = "gdpr",
                    shapes: Iterable[Path] = (), jobs: int = 1, store_path: Path | None = None,
-                   on_policy: Callable[[PolicyReport], None] | None = None) -> ValidationReport:
+                   on_policy: Callable[[PolicyReport], None] | None = None, rdf: bool = False) -> ValidationReport:
     """Validate each policy graph of ``store`` (all, or those named) against the profile and user shapes.
 
     With ``jobs`` > 1 and the ``store_path`` of an on-disk store, policies are validated in that many
     worker processes, each opening the store read-only (pySHACL is pure Python: threads would not help).
+    ``rdf=True`` keeps pySHACL's description of each result on its finding (``Finding.triples``),
+    which :mod:`policykg.shaclreport` turns into a ``sh:ValidationReport`` graph.
     """
     shapes = list(shapes)
     shape_graphs = load_shapes(profile, shapes)
@@ -379,17 +388,17 @@ def validate_store(store: ox.Store, policies: Iterable[str] = (), *, profile: st
     report = ValidationReport(profiles=[n for n, _ in shape_graphs], items=information_items(store))
     disclosed = disclosed_items(store, targets)
     if jobs > 1 and store_path is not None and len(targets) >= 4 * jobs:
-        report.policies = _validate_parallel(store_path, targets, profile, shapes, jobs, disclosed)
+        report.policies = _validate_parallel(store_path, targets, profile, shapes, jobs, disclosed, rdf)
         if on_policy is not None:
             for pr in report.policies:
                 on_policy(pr)
         return report
-    report.policies = _validate_policies(store, targets, shape_graphs, report.items, disclosed, on_policy)
+    report.policies = _validate_policies(store, targets, shape_graphs, report.items, disclosed, on_policy, rdf)
     return report
 
 
 def _validate_parallel(store_path: Path, targets: list[str], profile: str, shapes: list[Path],
-                       jobs: int, disclosed: Disclosed) -> list[PolicyReport]:
+                       jobs: int, disclosed: Disclosed, rdf: bool = False) -> list[PolicyReport]:
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -399,22 +408,22 @@ def _validate_parallel(store_path: Path, targets: list[str], profile: str, shape
     plain = {p: {item: f.value if f is not None else None for item, f in items.items()} for p, items in disclosed.items()}
     with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
         parts = pool.map(_validate_chunk, [(str(store_path), c, profile, [str(p) for p in shapes],
-                                            {p: plain.get(p, {}) for p in c}) for c in chunks])
+                                            {p: plain.get(p, {}) for p in c}, rdf) for c in chunks])
         return [pr for part in parts for pr in part]
 
 
-def _validate_chunk(args: tuple[str, list[str], str, list[str], dict[str, dict[str, str | None]]]) -> list[PolicyReport]:
-    path, targets, profile, shapes, plain = args
+def _validate_chunk(args: tuple[str, list[str], str, list[str], dict[str, dict[str, str | None]], bool]) -> list[PolicyReport]:
+    path, targets, profile, shapes, plain, rdf = args
     store = ox.Store.read_only(path)
     shape_graphs = load_shapes(profile, [Path(p) for p in shapes])
     disclosed = {p: {item: ox.NamedNode(f) if f is not None else None for item, f in items.items()}
                  for p, items in plain.items()}
-    return _validate_policies(store, targets, shape_graphs, information_items(store), disclosed, None)
+    return _validate_policies(store, targets, shape_graphs, information_items(store), disclosed, None, rdf)
 
 
 def _validate_policies(store: ox.Store, targets: list[str], shape_graphs: list[tuple[str, rdflib.Graph]],
                        items: dict[str, tuple[str, str]], disclosed: Disclosed,
-                       on_policy: Callable[[PolicyReport], None] | None) -> list[PolicyReport]:
+                       on_policy: Callable[[PolicyReport], None] | None, rdf: bool = False) -> list[PolicyReport]:
     closure = Closure.of(store)
     annotations = {name: _shape_annotations(g) for name, g in shape_graphs}
     views = {name: ShapeView.of(g, closure) for name, g in shape_graphs}
@@ -422,10 +431,10 @@ def _validate_policies(store: ox.Store, targets: list[str], shape_graphs: list[t
     done: list[PolicyReport] = []
     for policy in targets:
         provided = disclosed.get(policy, {})
-        pr = PolicyReport(policy, _source_file(store, policy))
+        pr = PolicyReport(policy, _source_file(store, policy), sha256=_literal(store, policy, PK + "sha256"))
         for name, shapes_graph in shape_graphs:
             data = policy_graph(store, policy, closure, views[name], provided)
-            pr.findings += _findings(store, policy, name, data, shapes_graph, annotations[name])
+            pr.findings += _findings(store, policy, name, data, shapes_graph, annotations[name], rdf)
         pr.findings.sort(key=lambda f: (-SEVERITY_RANK[f.severity], order.get(f.item, 99) if f.item else 99, f.code))
         pr.found = {item: _evidence(store, policy, fact) for item, fact in provided.items()}
         done.append(pr)
@@ -435,7 +444,7 @@ def _validate_policies(store: ox.Store, targets: list[str], shape_graphs: list[t
 
 
 def check_files(files: list[Path], *, profile: str = "gdpr", shapes: Iterable[Path] = (),
-                max_bytes: int | None = None) -> ValidationReport:
+                max_bytes: int | None = None, rdf: bool = False) -> ValidationReport:
     """Ingest ``files`` into a temporary store and validate them: what a pre-commit hook or CI job runs."""
     import tempfile
 
@@ -451,8 +460,12 @@ def check_files(files: list[Path], *, profile: str = "gdpr", shapes: Iterable[Pa
             raise ValidationError("cannot check " + "; ".join(str(e) for e in result.failed))
         if not result.stored:
             raise ValidationError("no policy files found (supported: .txt .md .html .htm .pdf)")
-        report = validate_store(store, [iri for _, iri, _ in result.stored], profile=profile, shapes=shapes)
+        report = validate_store(store, [iri for _, iri, _ in result.stored], profile=profile, shapes=shapes, rdf=rdf)
         del store
+        import gc
+
+        gc.collect()     # free the Store now: in the tests, removing the directory failed ("Directory not
+                         # empty") when it was freed later
     return report
 
 
@@ -478,6 +491,7 @@ class _ShapeInfo:
     item: str | None
     article: str | None
     rule: str | None
+    paragraph: str | None = None
 
 
 def _shape_annotations(shapes: rdflib.Graph) -> dict[str, _ShapeInfo]:
@@ -493,12 +507,13 @@ def _shape_annotations(shapes: rdflib.Graph) -> dict[str, _ShapeInfo]:
         sev = one(SH + "severity")
         item = one(PK + "item")
         info[str(shape)] = _ShapeInfo(_severity(sev) if sev else None, one(SH + "message"),
-                                      _local(item) if item else None, one(PK + "article"), one(PK + "rule"))
+                                      _local(item) if item else None, one(PK + "article"), one(PK + "rule"),
+                                      one(PK + "paragraph"))
     return info
 
 
 def _findings(store: ox.Store, policy: str, profile: str, data: rdflib.Graph, shapes: rdflib.Graph,
-              annotations: dict[str, _ShapeInfo]) -> list[Finding]:
+              annotations: dict[str, _ShapeInfo], rdf: bool = False) -> list[Finding]:
     from rdflib import URIRef
 
     results = run_shacl(data, shapes)
@@ -524,8 +539,27 @@ def _findings(store: ox.Store, policy: str, profile: str, data: rdflib.Graph, sh
             item=info.item if info else None, article=info.article if info else None,
             rule=info.rule if info else None, focus=str(focus) if focus is not None else None,
             path=str(path) if path is not None else None, value=str(value) if value is not None else None,
-            evidence=_evidence(store, policy, value) if value is not None else None))
+            evidence=_evidence(store, policy, value) if value is not None else None,
+            paragraph=info.paragraph if info else None,
+            triples=_description(results, r) if rdf else ()))
     return found
+
+
+def _description(graph: rdflib.Graph, node) -> tuple:
+    """The triples of ``node`` in ``graph`` and, through blank-node objects, of the nodes they reach
+    (a result's path, its source shape when that is a blank node, nested details): its concise
+    bounded description, the result node's own triples first."""
+    from rdflib import BNode
+
+    out, seen, todo = [], {node}, [node]
+    while todo:
+        subject = todo.pop(0)
+        for _s, p, o in sorted(graph.triples((subject, None, None))):
+            out.append((subject, p, o))
+            if isinstance(o, BNode) and o not in seen:
+                seen.add(o)
+                todo.append(o)
+    return tuple(out)
 
 
 def _owner(shapes: rdflib.Graph, shape) -> object:
@@ -547,7 +581,7 @@ def _merge(own: _ShapeInfo | None, owner: _ShapeInfo | None) -> _ShapeInfo | Non
     if own is None or owner is None or own is owner:
         return own or owner
     return _ShapeInfo(own.severity or owner.severity, own.message or owner.message, own.item or owner.item,
-                      own.article or owner.article, own.rule or owner.rule)
+                      own.article or owner.article, own.rule or owner.rule, own.paragraph or owner.paragraph)
 
 
 def _severity(iri: str) -> Severity:
@@ -565,13 +599,21 @@ def _evidence(store: ox.Store, policy: str, fact) -> Evidence | None:
     if not iri.startswith(("http://", "https://", "urn:")):
         return None
     found = fact_evidence(store, ox.NamedNode(iri), ox.NamedNode(policy))
-    return Evidence(*found) if found is not None else None
+    if found is None:
+        return None
+    node = next(iter(store.quads_for_pattern(ox.NamedNode(iri), ox.NamedNode(PK + "evidence"), None,
+                                             ox.NamedNode(policy))), None)
+    return Evidence(*found, iri=node.object.value if node is not None and isinstance(node.object, ox.NamedNode) else None)
+
+
+def _literal(store: ox.Store, policy: str, predicate: str) -> str | None:
+    for q in store.quads_for_pattern(ox.NamedNode(policy), ox.NamedNode(predicate), None, ox.NamedNode(policy)):
+        return q.object.value
+    return None
 
 
 def _source_file(store: ox.Store, policy: str) -> str | None:
-    for q in store.quads_for_pattern(ox.NamedNode(policy), ox.NamedNode(PK + "sourceFile"), None, ox.NamedNode(policy)):
-        return q.object.value
-    return None
+    return _literal(store, policy, PK + "sourceFile")
 
 
 def _local(iri: str) -> str:
@@ -626,13 +668,18 @@ def _article_key(article: str) -> tuple:
 
 # ---------------------------------------------------------------- renderers
 
-FORMATS = ("text", "json", "junit", "sarif")
+FORMATS = ("text", "json", "junit", "sarif", "ttl", "jsonld")
+RDF_FORMATS = ("ttl", "jsonld")   # a sh:ValidationReport graph (policykg.shaclreport): validate with rdf=True
 _SARIF_LEVEL = {"violation": "error", "warning": "warning", "info": "note"}
 
 
 def render(report: ValidationReport, fmt: str, *, fail_on: str = "violation") -> str:
-    """The report as text, json, junit (JUnit XML) or sarif (SARIF 2.1.0 JSON)."""
-    renderers = {"text": render_text, "json": render_json, "junit": render_junit, "sarif": render_sarif}
+    """The report as text, json, junit (JUnit XML), sarif (SARIF 2.1.0 JSON), or ttl / jsonld (the
+    W3C SHACL sh:ValidationReport graph of :mod:`policykg.shaclreport`; needs ``rdf=True`` when validating)."""
+    from policykg.shaclreport import render_jsonld, render_turtle
+
+    renderers = {"text": render_text, "json": render_json, "junit": render_junit, "sarif": render_sarif,
+                 "ttl": render_turtle, "jsonld": render_jsonld}
     if fmt not in renderers:
         raise ValidationError(f"no format {fmt!r}: choose one of {', '.join(FORMATS)}")
     return renderers[fmt](report, fail_on=fail_on)
@@ -678,7 +725,8 @@ def render_json(report: ValidationReport, *, fail_on: str = "violation") -> str:
     import json
 
     def finding(f: Finding) -> dict:
-        d = {"severity": f.severity, "code": f.code, "item": f.item, "article": f.article, "rule": f.rule,
+        d = {"severity": f.severity, "code": f.code, "item": f.item, "article": f.article,
+             "paragraph": f.paragraph, "rule": f.rule,
              "message": f.message, "profile": f.profile, "shape": f.shape, "focus": f.focus,
              "path": f.path, "value": f.value}
         if f.evidence:
@@ -768,7 +816,8 @@ def render_sarif(report: ValidationReport, *, fail_on: str = "violation") -> str
             article, label = report.items.get(code, (f.article if f else None, None))
             rule = {"id": code, "name": code,
                     "shortDescription": {"text": label or (f.message if f else code)},
-                    "properties": {k: v for k, v in (("article", article), ("profile", f.profile if f else "gdpr")) if v}}
+                    "properties": {k: v for k, v in (("article", article), ("paragraph", f.paragraph if f else None),
+                                                      ("profile", f.profile if f else "gdpr")) if v}}
             if f is not None:
                 rule["fullDescription"] = {"text": f.message}
                 rule["defaultConfiguration"] = {"level": _SARIF_LEVEL[f.severity]}

@@ -58,6 +58,7 @@ PREFIXES = {
     "dct": "http://purl.org/dc/terms/",
     "prov": "http://www.w3.org/ns/prov#",
     "service": "https://w3id.org/policykg/service/",
+    "gdprtext": "https://w3id.org/GDPRtEXT/gdpr#",
 }
 POLICY_BASE = "https://w3id.org/policykg/policy/"
 

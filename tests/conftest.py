@@ -8,6 +8,9 @@ Fixtures any test module may use (all documented here so other test files can re
   directory can be opened read-only by any number of readers (the CLI, other processes).
 - ``examples_store``: a read-only ``pyoxigraph.Store`` on that directory (session-scoped).
 - ``examples_report``: the ``IngestReport`` of that ingest.
+- ``examples_validated_store_path``: a copy of that store in which ``validate --into-store`` kept
+  each example's GDPR validation report (what the ``missing-information`` question reads); skips
+  without pySHACL.
 - ``run_cli``: runs ``policykg ARGS...`` in-process with click's ``CliRunner`` and returns the
   result (``.exit_code``, ``.stdout``, ``.stderr``); stdout and stderr are kept apart.
 - ``write_policy``: writes a tiny policy text to a file in ``tmp_path`` and returns its path.
@@ -91,6 +94,28 @@ def examples_report(_examples_ingested):
 @pytest.fixture(scope="session")
 def examples_store(examples_store_path: Path) -> ox.Store:
     return ox.Store.read_only(str(examples_store_path))
+
+
+def keep_validation_reports(path: Path) -> None:
+    """What ``policykg validate --store PATH --into-store`` does, through the library."""
+    from policykg.shaclreport import store_reports
+    from policykg.validate import validate_store
+
+    store = ox.Store(str(path))
+    store_reports(store, validate_store(store, profile="gdpr", rdf=True))
+    store.flush()
+    del store
+    gc.collect()
+
+
+@pytest.fixture(scope="session")
+def examples_validated_store_path(examples_store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the examples store holding each example's GDPR validation report (read it only)."""
+    pytest.importorskip("pyshacl")
+    path = tmp_path_factory.mktemp("examples-validated") / "store"
+    shutil.copytree(examples_store_path, path, ignore=shutil.ignore_patterns("LOCK", "policykg.lock"))
+    keep_validation_reports(path)
+    return path
 
 
 @pytest.fixture()

@@ -77,12 +77,13 @@ def test_header_with_a_bad_param_kind_is_rejected():
 
 
 @pytest.fixture(scope="module")
-def examples_with_versions(examples_store):
-    """The examples and the versions of examples/versions/ (which `ingest examples` skips)."""
+def examples_with_versions(examples_validated_store_path):
+    """The examples with their validation reports (`validate --into-store`, which missing-information
+    reads) and the versions of examples/versions/ (which `ingest examples` skips)."""
     from policykg.ingest.pipeline import ingest
 
     store = ox.Store()
-    store.extend(examples_store)
+    store.extend(ox.Store.read_only(str(examples_validated_store_path)))
     ingest([EXAMPLES / "versions"], store, workers=0)
     return store
 
