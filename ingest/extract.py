@@ -207,7 +207,10 @@ def collection(doc: Document, r: Reader) -> Iterator[Fact]:
         under_heading = r.heading_says("collect-heading", s)
         if not (verb or in_list or under_heading):
             continue
-        if verb and not in_list and r.negated_at(s.text, verb.start()) and not under_heading:
+        # denied where every collecting verb is ("we do not collect device data, except Google's console
+        # collects the model and the operating system": the second clause collects)
+        if verb and not in_list and not under_heading and \
+                all(r.negated_at(s.text, v.start()) for v in r.lex.cue("collect").finditer(s.text)):
             continue
         # "transferred between the countries in which we operate": a place, not the user's country
         for concept, negated in _concepts_in(r, "data", s, outside=r.spans("place-of-processing", s.text)):
@@ -332,7 +335,13 @@ def corporate_transaction(doc: Document, r: Reader) -> Iterator[Fact]:
         moves = r.says("merger-transfer", s.text) or r.lead_says("share", s) or r.heading_says("share-heading", s)
         if not moves:
             continue
-        if r.negated_at(s.text, m.start()):
+        # denied where every word that moves the data is ("if Packvel is acquired, no personal data will be
+        # transferred"), or, with no such word besides the transaction's own, where the transaction is
+        merger_words = [x.span() for x in r.lex.cue("merger").finditer(s.text)]
+        movers = [x.start() for x in r.lex.cue("merger-transfer").finditer(s.text)
+                  if not any(a <= x.start() < b for a, b in merger_words)]
+        denied = all(r.negated_at(s.text, x) for x in movers) if movers else r.negated_at(s.text, m.start())
+        if denied:
             # "we will not transfer your data in a merger without..." is a condition on consent, not a denial
             if not r.says("consent-absent", s.text):
                 continue

@@ -861,3 +861,16 @@ def test_a_safeguard_the_policy_does_not_rely_on_is_none(read_facts):
 ])
 def test_the_name_of_an_opt_out_link_is_no_sale_and_no_denial(read_facts, text):
     assert modalities(read_facts(text), "Sale") == set()
+
+
+def test_a_merger_on_which_no_data_moves_is_no_transfer(read_facts):
+    facts = read_facts("As no personal data is stored, if Acme is acquired, no personal data will be transferred.",
+                       kind="Disclosure")
+    assert not [f for f in facts if "pk:Permitted" in f.get("pk:modality") and f.get("pk:hasCondition")]
+
+
+def test_an_exception_that_collects_lifts_the_denial_of_collection(read_facts):
+    facts = read_facts("We do not collect your phone number, except our crash reporter collects the model of your device.",
+                       kind="Collection")
+    assert facts
+    assert not read_facts("We do not collect your phone number.", kind="Collection")

@@ -135,6 +135,12 @@ def test_a_main_clause_after_a_fronted_phrase():
     assert NEGATED not in said(text, "standard contractual clauses")
 
 
+def test_a_whose_clause_is_a_relative_clause():
+    text = "We may disclose it to third parties whose practices are not covered by this policy, such as analytics providers."
+    assert NEGATED in said(text, "covered")
+    assert NEGATED not in said(text, "analytics")
+
+
 def test_an_adverbial_clause_after_a_list_marker():
     text = "You can: (i) access your data; (ii) if you believe we have not complied with the law, lodge a complaint."
     assert NEGATED not in said(text, "lodge")
