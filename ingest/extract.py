@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from policykg.ingest.lexicon import PK, Lexicon, Match, Words, tokenise
-from policykg.ingest.reading import (ABSENT, CONDITIONAL, NAME, NOT_PERSONAL_DATA, QUESTION, THIRD_PARTY_SUBJECT, Reading,
+from policykg.ingest.reading import (ABSENT, CONDITIONAL, EXCEPTION, NAME, NOT_PERSONAL_DATA, QUESTION, THIRD_PARTY_SUBJECT, Reading,
                                      reading_layer)
 from policykg.ingest.structure import Block, Document, Sentence
 
@@ -336,11 +336,14 @@ def corporate_transaction(doc: Document, r: Reader) -> Iterator[Fact]:
         if not moves:
             continue
         # denied where every word that moves the data is ("if Packvel is acquired, no personal data will be
-        # transferred"), or, with no such word besides the transaction's own, where the transaction is
         merger_words = [x.span() for x in r.lex.cue("merger").finditer(s.text)]
         movers = [x.start() for x in r.lex.cue("merger-transfer").finditer(s.text)
                   if not any(a <= x.start() < b for a, b in merger_words)]
-        denied = all(r.negated_at(s.text, x) for x in movers) if movers else r.negated_at(s.text, m.start())
+        # transferred"), unless the transaction is an exception to the denial ("we will not sell your data
+        # (except as may relate to a merger)"); or where the transaction itself is ("will not be merged")
+        reading = r.reading(s.text)
+        denied = reading.negated_at(m.start()) or (
+            bool(movers) and all(reading.negated_at(x) for x in movers) and not reading.is_(EXCEPTION, m.start()))
         if denied:
             # "we will not transfer your data in a merger without..." is a condition on consent, not a denial
             if not r.says("consent-absent", s.text):

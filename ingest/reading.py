@@ -11,6 +11,7 @@ says, for any position of a sentence, what its clause lends to the words there:
 - ``ThirdPartySubject``: another party does it ("third parties who may sell the data");
 - ``NotPersonalData``: the data is aggregated, de-identified or anonymous;
 - ``Conditional``: it describes a condition on the company's own act ("if we sell our business");
+- ``Exception``: it is in an exception to what the sentence says ("we do not sell it, except ...");
 - ``Name``: it is part of a name ("the Do Not Sell My Personal Information link"), which states nothing.
 
 The algorithm is ConText's (Chapman et al. 2007, as in medspaCy): trigger phrases with a category and a
@@ -48,6 +49,7 @@ CONDITIONAL = "Conditional"
 ABSENT = "Absent"
 PSEUDO = "Pseudo"
 NAME = "Name"
+EXCEPTION = "Exception"
 
 _DIRECTIONS = ("Forward", "Backward", "Bidirectional", "Within")
 _ROLES = ("Boundary", "Subordinator", "RelativePronoun", "Modal", "CoordinatedSubject", "SubjectPronoun",
@@ -62,6 +64,7 @@ class ModifierRule:
     phrases: tuple[str, ...]
     patterns: tuple[tuple[dict[str, Any], ...], ...]
     max_scope: int | None
+    sentence_scope: bool = False      # pk:scopeUnit pk:Sentence: not held to its clause
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,8 +128,11 @@ def parse_rules(data: bytes, source: str = "modifiers.ttl") -> ReadingRules:
         if not phrases and not patterns:
             raise ValueError(f"{source}: modifier rule {name} has no pk:phrase and no pk:tokens")
         scope = p.get("maxScope")
+        unit = _local(p["scopeUnit"][0].value) if p.get("scopeUnit") else "Clause"
+        if unit not in ("Clause", "Sentence"):
+            raise ValueError(f"{source}: modifier rule {name}: pk:scopeUnit must be pk:Sentence (or absent)")
         rules.append(ModifierRule(name, category, direction, phrases, tuple(patterns),
-                                  int(scope[0].value) if scope else None))
+                                  int(scope[0].value) if scope else None, unit == "Sentence"))
     return ReadingRules(tuple(rules), {role: tuple(words) for role, words in markers.items()})
 
 
@@ -295,7 +301,15 @@ class ReadingLayer:
                 continue
             if rule.category == PSEUDO or any(pa <= a < pb or a <= pa < b for pa, pb in cancelling):
                 continue
-            modifiers.append(Modifier(rule.name, rule.category, a, b, _scope(rule, a, b, clause)))
+            lo, hi = _scope(rule, a, b, clause)
+            # "go out of business (no way), the transfer ... may include user information": a trigger in a
+            # parenthesis modifies the parenthesis only
+            opened = max((i for i in range(a) if tokens[i] == "("), default=-1)
+            if opened >= 0:
+                closed = next((i for i in range(opened + 1, len(tokens)) if tokens[i] == ")"), None)
+                if closed is not None and a < closed:
+                    lo, hi = max(lo, opened + 1), min(hi, closed)
+            modifiers.append(Modifier(rule.name, rule.category, a, b, (lo, hi)))
         return Reading(text, tokens, starts, clause, _pruned(modifiers))
 
 
@@ -348,6 +362,11 @@ def _clauses(tokens: list[str], roles: dict[str, list[tuple[int, int]]],
     for a in pronouns:
         if a > 0 and tokens[a - 1] == ",":
             starts.add(a)
+    # "we do not sell your data, which may be shared with partners": a non-restrictive relative clause
+    # (after a comma) has its own polarity
+    for r, _ in roles["RelativePronoun"]:
+        if r > 0 and tokens[r - 1] == "," and tokens[r] != "that":
+            starts.add(r)
     negations = sorted(a for rule, a, _ in triggers if rule.category == NEGATED)
     modals = sorted(a for a, _ in roles["Modal"])
     for r, _ in roles["RelativePronoun"]:
@@ -379,13 +398,13 @@ def _scope(rule: ModifierRule, a: int, b: int, clause: list[int]) -> tuple[int, 
     lo, hi = (a, b) if rule.direction == "Bidirectional" else ((b, b) if rule.direction == "Forward" else (a, a))
     if rule.direction in ("Forward", "Bidirectional"):
         hi = b
-        while hi < len(clause) and clause[hi] == c:
+        while hi < len(clause) and (clause[hi] == c or rule.sentence_scope):
             hi += 1
         if rule.max_scope is not None:
             hi = min(hi, b + rule.max_scope)
     if rule.direction in ("Backward", "Bidirectional"):
         lo = a
-        while lo > 0 and clause[lo - 1] == c:
+        while lo > 0 and (clause[lo - 1] == c or rule.sentence_scope):
             lo -= 1
         if rule.max_scope is not None:
             lo = max(lo, a - rule.max_scope)

@@ -874,3 +874,17 @@ def test_an_exception_that_collects_lifts_the_denial_of_collection(read_facts):
                        kind="Collection")
     assert facts
     assert not read_facts("We do not collect your phone number.", kind="Collection")
+
+
+@pytest.mark.parametrize("text", [
+    "We will not sell your personal information (except as may relate to a corporate event such as a merger).",
+    "If we are acquired by another company, your personal data may be among the assets transferred.",
+])
+def test_a_merger_that_moves_data(read_facts, text):
+    facts = read_facts(text, kind="Disclosure")
+    assert [f for f in facts if f.get("pk:hasCondition")]
+
+
+def test_data_that_will_not_be_merged_is_no_merger(read_facts):
+    facts = read_facts("The IP address sent by the analytics tool will not be merged with other data.", kind="Disclosure")
+    assert not [f for f in facts if f.get("pk:hasCondition")]

@@ -135,6 +135,12 @@ def test_a_main_clause_after_a_fronted_phrase():
     assert NEGATED not in said(text, "standard contractual clauses")
 
 
+def test_a_non_restrictive_relative_clause_has_its_own_polarity():
+    text = "We do not sell your contact details, which may be shared with our partners."
+    assert NEGATED in said(text, "sell")
+    assert NEGATED not in said(text, "partners")
+
+
 def test_a_whose_clause_is_a_relative_clause():
     text = "We may disclose it to third parties whose practices are not covered by this policy, such as analytics providers."
     assert NEGATED in said(text, "covered")
@@ -212,6 +218,18 @@ def test_not_personal_data(text, word):
     assert NOT_PERSONAL_DATA in said(text, word)
 
 
+def test_an_exception_runs_to_the_end_of_the_sentence():
+    text = "We will not transfer your data except in the following cases: if we are involved in a merger."
+    assert "Exception" in said(text, "merger")
+    assert "Exception" not in said(text, "transfer")
+
+
+def test_a_negation_in_a_parenthesis_stays_there():
+    text = "Should we go out of business (no way), the transfer of assets may include user information."
+    assert NEGATED in said(text, "way")
+    assert NEGATED not in said(text, "include")
+
+
 def test_a_name_states_nothing_and_denies_nothing():
     text = "Click the Do Not Sell My Personal Information link in the footer."
     assert said(text, "Sell") == {"Name"}
@@ -239,7 +257,7 @@ def test_condition_on_the_person_is_not_the_company_s():
 def test_packaged_rules_compile_and_every_category_is_used():
     rules = packaged_rules()
     categories = {r.category for r in rules.rules}
-    assert {NEGATED, QUESTION, THIRD_PARTY_SUBJECT, NOT_PERSONAL_DATA, CONDITIONAL, "Absent", "Name", "Pseudo"} <= categories
+    assert {NEGATED, QUESTION, THIRD_PARTY_SUBJECT, NOT_PERSONAL_DATA, CONDITIONAL, "Absent", "Name", "Exception", "Pseudo"} <= categories
     assert rules.markers["Boundary"]
 
 
