@@ -16,10 +16,10 @@ says, for any position of a sentence, what its clause lends to the words there:
 
 The algorithm is ConText's (Chapman et al. 2007, as in medspaCy): trigger phrases with a category and a
 direction; a trigger's scope runs from it to the end (or from the start) of its clause, at most
-``pk:maxScope`` words; pseudo triggers cancel the triggers they overlap. Clauses come from a small
-splitter: boundary words and punctuation ("but", "except", ";"), a coordinated clause with a subject of
-its own (", and we may share it"), and the end of a relative clause before the main clause's modal
-("complaints that we cannot resolve may be referred to ..."). medspaCy itself was evaluated and not
+``pk:maxScope`` words (an Exception's runs to the end of the sentence); pseudo triggers and names cancel
+the triggers they overlap; a trigger inside a parenthesis modifies the parenthesis only. Clauses come
+from a small splitter with no parse (:func:`_clauses`: boundary words such as "but" and "except",
+adverbial and relative clauses, coordinated clauses with a subject of their own). medspaCy itself was evaluated and not
 adopted: on Python 3.11 it pins spaCy below 3.8 (so numpy below 2) and installs a UMLS matcher and its
 database with it; its scope is the sentence, where ours is the clause.
 
