@@ -3,6 +3,8 @@
     python scripts/pattern_matches.py cue:dnt-honored                      # a cue of ontology/cues.ttl
     python scripts/pattern_matches.py policykg.ingest.extract:_DNT_DEFINED # a compiled pattern in the code
     python scripts/pattern_matches.py 're:\\bwe (?:do not|never) sell'     # any regular expression
+    python scripts/pattern_matches.py mod:mod-lexical-negation             # a modifier rule of modifiers.ttl
+    python scripts/pattern_matches.py mod:all                              # every modifier rule, one line each
     [--folder ../shared/corpus/tosback/latest] [--show 40]
 
 Sentences are those policykg reads (its reader and structure). Prints how many sentences of how many
@@ -20,8 +22,31 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+class ModifierRule:
+    """A modifier rule of ontology/modifiers.ttl as a pattern: it "matches" a sentence where it triggers."""
+
+    def __init__(self, name: str):
+        from policykg.ingest.reading import ReadingLayer, ReadingRules, packaged_rules
+
+        rules = packaged_rules()
+        chosen = [r for r in rules.rules if r.name == name]
+        if not chosen:
+            raise SystemExit(f"pattern_matches: no modifier rule {name!r} in modifiers.ttl")
+        # the rule alone, with the clause markers (a pseudo rule is read as a trigger of its own)
+        rule = chosen[0]
+        if rule.category == "Pseudo":
+            from dataclasses import replace
+            rule = replace(rule, category="PseudoMatch")
+        self.layer = ReadingLayer(ReadingRules((rule,), rules.markers))
+
+    def search(self, text: str) -> bool:
+        return bool(self.layer.read(text).modifiers)
+
+
 def compile_spec(spec: str):
     kind, _, rest = spec.partition(":")
+    if kind == "mod":
+        return ModifierRule(rest)
     if kind == "cue":
         from policykg.ingest.lexicon import load_lexicon
 
@@ -41,18 +66,28 @@ def main(argv: list[str] | None = None) -> int:
     from policykg.errors import InputError
     from policykg.ingest.pipeline import policy_files, read_document
 
-    pattern = compile_spec(args.pattern)
-    hits: list[tuple[str, str]] = []
+    if args.pattern == "mod:all":
+        from policykg.ingest.reading import packaged_rules
+
+        specs = [f"mod:{r.name}" for r in packaged_rules().rules]
+    else:
+        specs = [args.pattern]
+    patterns = [(spec, compile_spec(spec)) for spec in specs]
+    hits: dict[str, list[tuple[str, str]]] = {spec: [] for spec in specs}
     files, _ = policy_files([args.folder])
     for file in files:
         try:
             doc = read_document(file.path, file.slug)
         except InputError:
             continue
-        hits += [(doc.slug, s.text) for s in doc.sentences if pattern.search(s.text)]
-    print(f"{len(hits)} sentences of {len({p for p, _ in hits})} policies match {args.pattern}")
-    for policy, text in hits[:args.show]:
-        print(f"{policy:28} {text[:220]}")
+        for spec, pattern in patterns:
+            hits[spec] += [(doc.slug, s.text) for s in doc.sentences if pattern.search(s.text)]
+    for spec in specs:
+        found = hits[spec]
+        print(f"{len(found)} sentences of {len({p for p, _ in found})} policies match {spec}")
+        if len(specs) == 1:
+            for policy, text in found[:args.show]:
+                print(f"{policy:28} {text[:220]}")
     return 0
 
 
