@@ -146,7 +146,7 @@ def grow_child(store_path: str, base: str, have: int, size: int) -> None:
                       "services": len(services)}), flush=True)
 
 
-def measure(store_path: Path, size: int, policy: str, timeout: float, out) -> list[dict]:
+def measure(store_path: Path, size: int, policy: str, timeout: float, out, whole_cli: bool = True) -> list[dict]:
     from policykg.queries import catalogue
 
     cli = str(Path(sys.executable).with_name("policykg"))
@@ -159,14 +159,19 @@ def measure(store_path: Path, size: int, policy: str, timeout: float, out) -> li
         for line in proc.stdout:
             row = json.loads(line)
             engine[row["question"]] = row
+            print("  engine " + line.strip(), file=sys.stderr, flush=True)
+            if out is not None:
+                out.write(json.dumps({"size": size, "kind": "engine", **row}) + "\n")
+                out.flush()
     finally:
         proc.wait()
     rows = []
     for name in names:
         row = {"size": size, "question": name, **engine.get(name, {})}
         base = [cli, "query", name, "--store", str(store_path), "--format", "csv"]
-        row["cli_s"], row["cli_cpu"], row["cli_rss"], status = run_child(base, timeout)
-        row["cli_timeout"] = status is None
+        if whole_cli:
+            row["cli_s"], row["cli_cpu"], row["cli_rss"], status = run_child(base, timeout)
+            row["cli_timeout"] = status is None
         if any(p.name == "policy" for p in queries[name].params):
             w, c, m, status = run_child(base + ["--param", f"policy={policy}"], timeout)
             row.update(policy_s=w, policy_cpu=c, policy_rss=m, policy_timeout=status is None)
@@ -190,7 +195,7 @@ def table(rows: list[dict], timeout: float) -> str:
         policy = (f"{fig(r, 'policy_s')} ({r['policy_cpu']:.2f}, {r['policy_rss']:.0f})" if "policy_s" in r else "-")
         lines.append([r["question"], str(r.get("rows", "-")),
                       f"{r['engine_s']:.2f} ({r['engine_cpu']:.2f})" if "engine_s" in r else "-",
-                      f"{fig(r, 'cli_s')} ({r['cli_cpu']:.2f}, {r['cli_rss']:.0f})", policy])
+                      f"{fig(r, 'cli_s')} ({r['cli_cpu']:.2f}, {r['cli_rss']:.0f})" if "cli_s" in r else "-", policy])
     widths = [max(len(x[i]) for x in [header] + lines) for i in range(len(header))]
     out = ["| " + " | ".join(h.ljust(w) for h, w in zip(header, widths)) + " |",
            "|" + "|".join("-" * (w + 2) if i == 0 else "-" * (w + 1) + ":" for i, w in enumerate(widths)) + "|"]
@@ -214,6 +219,10 @@ def main() -> int:
     ap.add_argument("--timeout", type=float, default=600.0, help="seconds before one run is stopped (default 600)")
     ap.add_argument("--json", type=Path, help="append each measurement to this file as a JSON line")
     ap.add_argument("--keep", action="store_true", help="keep the stores")
+    ap.add_argument("--have", type=int, default=0,
+                    help="the store --work/scale of an earlier run (--keep) already holds this many policies: grow it")
+    ap.add_argument("--whole-cli-up-to", type=int, default=10**9, metavar="N",
+                    help="time the whole-store command line only at sizes up to N (the engine time is always taken)")
     args = ap.parse_args()
     sizes = sorted(int(s) for s in args.sizes.split(","))
     work = args.work or Path(tempfile.mkdtemp(prefix="policykg-scale-"))
@@ -228,8 +237,9 @@ def main() -> int:
             wall, cpu, rss, _ = run_child([cli, "ingest", str(args.corpus), "--store", str(base), "-q"], 3600)
             print(f"corpus ingested into {base}: {wall:.1f} s wall, {cpu:.1f} s CPU, peak {rss:.0f} MB", flush=True)
         store = work / "scale"
-        shutil.rmtree(store, ignore_errors=True)
-        have = 0
+        have = args.have
+        if not have:
+            shutil.rmtree(store, ignore_errors=True)
         for size in sizes:
             grown = subprocess.run([sys.executable, __file__, "--grow-child", str(store), str(base), str(have), str(size)],
                                    check=True, stdout=subprocess.PIPE, text=True)
@@ -251,7 +261,7 @@ def main() -> int:
             if out is not None:
                 out.write(json.dumps({"size": size, "quads": quads, "disk_mb": disk, "load_s": load_wall,
                                       "load_cpu": load_cpu}) + "\n")
-            rows = measure(store, size, busiest, args.timeout, out)
+            rows = measure(store, size, busiest, args.timeout, out, whole_cli=size <= args.whole_cli_up_to)
             print(table(rows, args.timeout), flush=True)
             worst = max(rows, key=lambda r: r.get("engine_s", 0))
             single = [r for r in rows if "policy_s" in r]
