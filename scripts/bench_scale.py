@@ -152,6 +152,19 @@ def measure(store_path: Path, size: int, policy: str, timeout: float, out, whole
     cli = str(Path(sys.executable).with_name("policykg"))
     queries = catalogue()
     names = list(queries)
+    # the single-policy runs first: quick, and the figures a long run at a large size should not lose
+    single: dict[str, dict] = {}
+    for name in names:
+        if any(p.name == "policy" for p in queries[name].params):
+            base = [cli, "query", name, "--store", str(store_path), "--format", "csv"]
+            w, c, m, status = run_child(base + ["--param", f"policy={policy}"], timeout)
+            if status not in (0, None):
+                raise SystemExit(f"bench_scale: `{' '.join(base)} --param policy={policy}` exited {status}")
+            single[name] = dict(policy_s=w, policy_cpu=c, policy_rss=m, policy_timeout=status is None)
+            print("  policy " + json.dumps({"question": name, **single[name]}), file=sys.stderr, flush=True)
+            if out is not None:
+                out.write(json.dumps({"size": size, "kind": "policy", "question": name, **single[name]}) + "\n")
+                out.flush()
     engine: dict[str, dict] = {}
     proc = subprocess.Popen([sys.executable, __file__, "--engine-child", str(store_path), *names],
                             stdout=subprocess.PIPE, text=True)
@@ -167,14 +180,13 @@ def measure(store_path: Path, size: int, policy: str, timeout: float, out, whole
         proc.wait()
     rows = []
     for name in names:
-        row = {"size": size, "question": name, **engine.get(name, {})}
+        row = {"size": size, "question": name, **engine.get(name, {}), **single.get(name, {})}
         base = [cli, "query", name, "--store", str(store_path), "--format", "csv"]
         if whole_cli:
             row["cli_s"], row["cli_cpu"], row["cli_rss"], status = run_child(base, timeout)
             row["cli_timeout"] = status is None
-        if any(p.name == "policy" for p in queries[name].params):
-            w, c, m, status = run_child(base + ["--param", f"policy={policy}"], timeout)
-            row.update(policy_s=w, policy_cpu=c, policy_rss=m, policy_timeout=status is None)
+            if status not in (0, None):
+                raise SystemExit(f"bench_scale: `{' '.join(base)}` exited {status}")
         rows.append(row)
         print("  " + json.dumps(row), file=sys.stderr, flush=True)
         if out is not None:
