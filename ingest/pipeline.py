@@ -384,6 +384,8 @@ DEFAULT_TIME_BUDGET = 120.0
 
 def _prepared(files: list[PolicyFile], workers: int, budget: float | None,
               max_bytes: int = DEFAULT_MAX_BYTES, dask: str | None = None) -> Iterator[_Prepared | InputError]:
+    if not files:
+        return              # nothing to read (all stored unchanged): no workers or cluster started
     if dask is not None:
         yield from _prepared_on_dask(files, dask, budget, max_bytes)
         return
