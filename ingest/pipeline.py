@@ -235,10 +235,11 @@ def replace_graph(store: ox.Store, graph: ox.NamedNode, quads: Iterable[ox.Quad]
     store.update(" ;\n".join(parts))
 
 
-# The graph that holds, for each policy graph, the key of what it was read from (pk:ingestKey): a
-# re-ingest of a file whose key is stored beside its graph skips reading it. Not a policy graph.
+# The graph that holds, for each policy graph, the key of what it was read from: a re-ingest of a file
+# whose key is stored beside its graph skips reading it. Store bookkeeping, not a policy graph, and its
+# predicate is no term of the ontology (pk:): `<policy> <https://w3id.org/policykg/ingested#key> "..."`.
 INGEST_GRAPH = ox.NamedNode("https://w3id.org/policykg/ingested")
-_INGEST_KEY = ox.NamedNode("https://w3id.org/policykg/ns#ingestKey")
+_INGEST_KEY = ox.NamedNode("https://w3id.org/policykg/ingested#key")
 
 
 def _key_quads(graph: ox.NamedNode, key: str | None) -> list[ox.Quad]:
