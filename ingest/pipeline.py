@@ -211,8 +211,8 @@ def replace_graph(store: ox.Store, graph: ox.NamedNode, quads: Iterable[ox.Quad]
         return
     key_update = ""
     if key is not None and key != stored_key(store, graph):
-        key_update = (f"DELETE WHERE {{ GRAPH {INGEST_GRAPH} {{ {graph} {_INGEST_KEY} ?key }} }} ;\n"
-                      f"INSERT DATA {{ GRAPH {INGEST_GRAPH} {{ {graph} {_INGEST_KEY} {ox.Literal(key)} }} }}")
+        key_update = (f"DELETE WHERE {{ {graph} {_INGEST_KEY} ?key }} ;\n"
+                      f"INSERT DATA {{ {graph} {_INGEST_KEY} {ox.Literal(key)} }}")
     old = set(store.quads_for_pattern(None, None, None, graph))
     staged = ox.Store()            # in memory: the quads as the store hands them back (it stores some
     staged.extend(quads)           # literals in a canonical form, e.g. xsd:nonNegativeInteger as xsd:integer)
@@ -235,10 +235,12 @@ def replace_graph(store: ox.Store, graph: ox.NamedNode, quads: Iterable[ox.Quad]
     store.update(" ;\n".join(parts))
 
 
-# The graph that holds, for each policy graph, the key of what it was read from: a re-ingest of a file
-# whose key is stored beside its graph skips reading it. Store bookkeeping, not a policy graph, and its
-# predicate is no term of the ontology (pk:): `<policy> <https://w3id.org/policykg/ingested#key> "..."`.
-INGEST_GRAPH = ox.NamedNode("https://w3id.org/policykg/ingested")
+# Where the store keeps, for each policy graph, the key of what it was read from: a re-ingest of a file
+# whose key is stored beside its graph skips reading it. Store bookkeeping, kept in the default graph
+# (every policy, the ontology and each service has a named graph; nothing else is in the default graph,
+# so what counts, exports or pushes the named graphs never meets it), and its predicate is no term of
+# the ontology (pk:): `<policy> <https://w3id.org/policykg/ingested#key> "..."`.
+INGEST_GRAPH = ox.DefaultGraph()
 _INGEST_KEY = ox.NamedNode("https://w3id.org/policykg/ingested#key")
 
 
@@ -681,7 +683,7 @@ def load_shards(folder: Path, store: ox.Store,
             by_graph: dict[ox.NamedNode, list[ox.Quad]] = {}
             keys: dict[ox.NamedNode, str] = {}
             for q in quads:
-                if q.graph_name == INGEST_GRAPH and q.predicate == _INGEST_KEY and isinstance(q.subject, ox.NamedNode):
+                if isinstance(q.graph_name, ox.DefaultGraph) and q.predicate == _INGEST_KEY and isinstance(q.subject, ox.NamedNode):
                     keys[q.subject] = q.object.value
                 elif isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value.startswith(POLICY_BASE):
                     by_graph.setdefault(q.graph_name, []).append(q)

@@ -255,13 +255,13 @@ def test_the_engine_fingerprint_covers_the_rules_and_the_ontology():
     assert pipeline.engine_version() == pipeline.engine_version()
 
 
-def test_the_key_graph_is_no_policy_graph(store, write_policy):
-    from policykg.ingest.pipeline import INGEST_GRAPH
-    from policykg.store import policy_graphs
+def test_the_keys_are_in_the_default_graph_and_no_named_graph_holds_them(store, write_policy):
+    from policykg.ingest.pipeline import INGEST_GRAPH, stored_key
 
     ingest([write_policy(POLICY, name="tiny-app.txt")], store)
-    assert store.contains_named_graph(INGEST_GRAPH)
-    assert policy_graphs(store) == [policy_iri("tiny-app").value]
+    keys = list(store.quads_for_pattern(None, None, None, INGEST_GRAPH))
+    assert [(q.subject, q.object.value) for q in keys] == [(policy_iri("tiny-app"), stored_key(store, policy_iri("tiny-app")))]
+    assert sorted(g.value for g in store.named_graphs()) == [ONTOLOGY_GRAPH.value, policy_iri("tiny-app").value]
 
 
 def test_extracted_shards_load_into_the_store_an_ingest_makes(tmp_path, examples_dir):
