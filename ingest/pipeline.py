@@ -6,7 +6,10 @@ document's graph is replaced in one transaction, so the store never holds half a
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
+import hashlib
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -14,9 +17,9 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from policykg.errors import InputError
+from policykg.errors import InputError, PolicyKGError
 from policykg.ingest.extract import Fact, extract_facts
-from policykg.ingest.graph import (ONTOLOGY_GRAPH, SERVICE_BASE, document_quads, expand, iso_date, policy_iri,
+from policykg.ingest.graph import (ONTOLOGY_GRAPH, POLICY_BASE, SERVICE_BASE, document_quads, expand, iso_date, policy_iri,
                                    service_iri, service_name, slugify)
 from policykg.ingest.lexicon import load_lexicon, ontology_quads
 from policykg.ingest.parties import parties
@@ -30,6 +33,7 @@ class IngestReport:
 
     stored: list[tuple[Path, str, int]] = field(default_factory=list)   # (file, policy IRI, quads)
     failed: list[InputError] = field(default_factory=list)
+    skipped: list[tuple[Path, str]] = field(default_factory=list)       # (file, policy IRI): stored unchanged
 
     @property
     def ok(self) -> bool:
@@ -191,29 +195,37 @@ def graph_update(graph: ox.NamedNode, quads: list[ox.Quad]) -> str:
     return f"DROP SILENT GRAPH {graph} ;\nINSERT DATA {{ GRAPH {graph} {{\n{triples}\n}} }}"
 
 
-def replace_graph(store: ox.Store, graph: ox.NamedNode, quads: Iterable[ox.Quad]) -> None:
+def replace_graph(store: ox.Store, graph: ox.NamedNode, quads: Iterable[ox.Quad], key: str | None = None) -> None:
     """Replace one named graph by ``quads`` in one transaction, so the store never holds half a policy.
 
     A graph the store does not hold yet is added by one transactional :meth:`Store.extend` (the
     common case of a corpus ingest: no SPARQL text is built or parsed). A graph it holds is changed
     by one SPARQL update that deletes the quads it loses and inserts the quads it gains (Oxigraph
     runs one update request as one transaction), so re-ingesting an unchanged file writes nothing.
+    ``key`` (:func:`ingest_key`) is recorded for the graph in :data:`INGEST_GRAPH` in the same
+    transaction, so a key never stands beside a graph other than the one it was computed for.
     """
     quads = list(quads)
     if not store.contains_named_graph(graph):
-        store.extend(quads)
+        store.extend(quads + _key_quads(graph, key))
         return
+    key_update = ""
+    if key is not None and key != stored_key(store, graph):
+        key_update = (f"DELETE WHERE {{ {graph} {_INGEST_KEY} ?key }} ;\n"
+                      f"INSERT DATA {{ {graph} {_INGEST_KEY} {ox.Literal(key)} }}")
     old = set(store.quads_for_pattern(None, None, None, graph))
     staged = ox.Store()            # in memory: the quads as the store hands them back (it stores some
     staged.extend(quads)           # literals in a canonical form, e.g. xsd:nonNegativeInteger as xsd:integer)
     new = set(staged)
     if any(isinstance(t, ox.BlankNode) for q in old | new for t in (q.subject, q.object)):
-        store.update(graph_update(graph, quads))   # DELETE DATA takes no blank nodes
+        store.update(graph_update(graph, quads) + (" ;\n" + key_update if key_update else ""))   # DELETE DATA takes no blank nodes
         return
     gone, added = old - new, new - old
     if not gone and not added:
+        if key_update:
+            store.update(key_update)
         return
-    parts = []
+    parts = [key_update] if key_update else []
     if gone:
         parts.append("DELETE DATA { " + " ".join(f"GRAPH {graph} {{ {q.subject} {q.predicate} {q.object} }}"
                                                  for q in gone) + " }")
@@ -221,6 +233,73 @@ def replace_graph(store: ox.Store, graph: ox.NamedNode, quads: Iterable[ox.Quad]
         parts.append("INSERT DATA { " + " ".join(f"GRAPH {graph} {{ {q.subject} {q.predicate} {q.object} }}"
                                                  for q in added) + " }")
     store.update(" ;\n".join(parts))
+
+
+# Where the store keeps, for each policy graph, the key of what it was read from: a re-ingest of a file
+# whose key is stored beside its graph skips reading it. Store bookkeeping, kept in the default graph
+# (every policy, the ontology and each service has a named graph; nothing else is in the default graph,
+# so what counts, exports or pushes the named graphs never meets it), and its predicate is no term of
+# the ontology (pk:): `<policy> <https://w3id.org/policykg/ingested#key> "..."`.
+INGEST_GRAPH = ox.DefaultGraph()
+_INGEST_KEY = ox.NamedNode("https://w3id.org/policykg/ingested#key")
+
+
+def _key_quads(graph: ox.NamedNode, key: str | None) -> list[ox.Quad]:
+    return [] if key is None else [ox.Quad(graph, _INGEST_KEY, ox.Literal(key), INGEST_GRAPH)]
+
+
+def stored_key(store: ox.Store, graph: ox.NamedNode) -> str | None:
+    """The ingest key recorded for a policy graph, if any."""
+    for q in store.quads_for_pattern(graph, _INGEST_KEY, None, INGEST_GRAPH):
+        return q.object.value
+    return None
+
+
+@functools.cache
+def engine_version() -> str:
+    """A fingerprint of everything that turns a file into its graph: the package version, the ingest code,
+    the ontology (vocabulary, cues) and the classifiers' models. Any change to them reads every file again."""
+    from importlib import metadata, resources
+
+    digest = hashlib.sha256()
+    try:
+        digest.update(metadata.version("policykg").encode())
+    except metadata.PackageNotFoundError:
+        pass
+    for package, patterns in (("policykg.ingest", ("*.py",)), ("policykg.ontology", ("*.ttl", "*/*.ttl")),
+                              ("policykg.models", ("*.npz", "*.json"))):
+        folder = Path(str(resources.files(package)))
+        for found in sorted(p for pattern in patterns for p in folder.glob(pattern) if p.is_file()):
+            digest.update(found.relative_to(folder).as_posix().encode() + b"\0" + found.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def ingest_key(file: PolicyFile, sha256: str) -> str:
+    """What a policy graph is a function of: the engine, the file's bytes (SHA-256) and how it is named and
+    dated. Equal keys give equal graphs, so a file whose key is stored beside its graph is not read again."""
+    parts = (engine_version(), sha256, file.slug, file.source, file.service or "", file.date or "")
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+def _file_sha256(path: Path) -> str | None:
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return None     # unreadable: it is read (and reported) as any other
+    return digest.hexdigest()
+
+
+def unchanged(store: ox.Store, file: PolicyFile) -> bool:
+    """Whether the store holds the graph of ``file`` read from the same bytes by the same engine."""
+    graph = policy_iri(file.slug)
+    stored = stored_key(store, graph)
+    if stored is None or not store.contains_named_graph(graph):
+        return False
+    sha = _file_sha256(file.path)
+    return sha is not None and ingest_key(file, sha) == stored
 
 
 def load_ontology(store: ox.Store) -> None:
@@ -236,6 +315,7 @@ class _Prepared:
     nquads: bytes     # the policy graph as N-Quads: Oxigraph writes and reads these in Rust, fast to pickle
     quads: int
     service: str | None = None
+    key: str | None = None     # ingest_key of what was read
 
 
 def _prepare(file: PolicyFile, max_bytes: int = DEFAULT_MAX_BYTES) -> _Prepared | InputError:
@@ -246,7 +326,7 @@ def _prepare(file: PolicyFile, max_bytes: int = DEFAULT_MAX_BYTES) -> _Prepared 
         graph = policy_iri(doc.slug)
         versions = [q.object.value for q in quads if q.subject == graph and q.predicate == _IS_VERSION_OF]
         return _Prepared(file.path, graph.value, ox.serialize(quads, format=ox.RdfFormat.N_QUADS), len(quads),
-                         versions[0] if versions else None)
+                         versions[0] if versions else None, ingest_key(file, doc.source.sha256))
     except InputError as exc:
         return exc
     except (OSError, ValueError, UnicodeError, SyntaxError, RecursionError, MemoryError) as exc:
@@ -306,7 +386,12 @@ DEFAULT_TIME_BUDGET = 120.0
 
 
 def _prepared(files: list[PolicyFile], workers: int, budget: float | None,
-              max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[_Prepared | InputError]:
+              max_bytes: int = DEFAULT_MAX_BYTES, dask: str | None = None) -> Iterator[_Prepared | InputError]:
+    if not files:
+        return              # nothing to read (all stored unchanged): no workers or cluster started
+    if dask is not None:
+        yield from _prepared_on_dask(files, dask, budget, max_bytes)
+        return
     prepare = functools.partial(_prepare, max_bytes=max_bytes)
     # a few small files are read in this process; a large one goes to a worker, where the budget holds
     small = len(files) < PARALLEL_THRESHOLD and all(_size(f.path) < LARGE_FILE for f in files)
@@ -351,6 +436,92 @@ def _prepared(files: list[PolicyFile], workers: int, budget: float | None,
                 window.append((nxt, pool.schedule(prepare, args=(nxt,), timeout=budget)))
 
 
+class ClusterError(PolicyKGError):
+    """The Dask scheduler cannot be reached, or the cluster failed in a way no single document explains."""
+
+
+def _dask_client(address: str):
+    """A ``distributed.Client`` on the scheduler at ``address``, or on a LocalCluster for ``local``."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as exc:
+        from policykg.extras import missing_extra
+
+        raise missing_extra("dask", exc) from exc
+    if address == "local":
+        cluster = LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1, processes=True,
+                               host="127.0.0.1", dashboard_address=None)
+        return Client(cluster), cluster
+    try:
+        return Client(address, timeout=30), None
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ClusterError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+
+
+def _prepared_on_dask(files: list[PolicyFile], address: str, budget: float | None,
+                      max_bytes: int) -> Iterator[_Prepared | InputError]:
+    """:func:`_prepare` on the workers of a Dask cluster, results in file order, a bounded window in flight.
+
+    The workers read the files by their absolute paths (a cluster of several machines needs the files
+    at the same paths on each: a shared file system); what they return names each file as given here,
+    so the messages are those of a local ingest. A worker that dies has its documents run again on
+    another (Dask's own retry); a document that kills workers repeatedly (``KilledWorker``) is reported
+    as a local one that stops its worker process. The time budget is counted from when this process
+    starts waiting for the document: a document over it is reported and cancelled, though a task
+    already running on a worker thread runs to its end there.
+    """
+    from concurrent.futures import TimeoutError as FutureTimeout
+    from collections import deque
+
+    client, cluster = _dask_client(address)
+    try:
+        from distributed import KilledWorker
+
+        threads = max(sum(client.nthreads().values()), 1)
+        window: deque = deque()
+        pending = iter(files)
+
+        def submit(file: PolicyFile) -> None:
+            remote = PolicyFile(file.path.resolve(), file.slug, file.source, file.service, file.date)
+            window.append((file, client.submit(_prepare, remote, max_bytes, pure=False, retries=0)))
+
+        for file in pending:
+            submit(file)
+            if len(window) >= IN_FLIGHT * threads:
+                break
+        while window:
+            file, future = window.popleft()
+            try:
+                result = future.result(timeout=budget)
+            except FutureTimeout:
+                future.cancel()
+                result = InputError(file.path, f"took longer than the time budget of {budget:g} s per document "
+                                               "and was stopped (raise it with --time-budget)")
+            except KilledWorker:
+                result = InputError(file.path, "stopped its worker process (Dask reported the worker killed, "
+                                               "more than once); it may be too large for this machine's memory")
+            except PolicyKGError:
+                raise
+            except Exception as exc:    # the scheduler gone, a worker without policykg, ...
+                raise ClusterError(f"the Dask cluster at {address} failed on {file.path}: "
+                                   f"{type(exc).__name__}: {exc}") from None
+            del future
+            if isinstance(result, InputError):
+                result = InputError(file.path, result.problem)
+            else:
+                result = dataclasses.replace(result, path=file.path)
+            yield result
+            nxt = next(pending, None)
+            if nxt is not None:
+                submit(nxt)
+    finally:
+        for _, future in window:
+            future.cancel()
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
 def _size(path: Path) -> int:
     try:
         return path.stat().st_size
@@ -361,10 +532,14 @@ def _size(path: Path) -> int:
 def ingest(paths: Iterable[Path], store: ox.Store, *, workers: int | None = None, name: str | None = None,
            service: str | None = None, date: str | None = None, time_budget: float | None = DEFAULT_TIME_BUDGET,
            on_document: Callable[[Path, InputError | None], None] | None = None,
-           max_bytes: int = DEFAULT_MAX_BYTES) -> IngestReport:
+           max_bytes: int = DEFAULT_MAX_BYTES, dask: str | None = None, force: bool = False) -> IngestReport:
     """Ingest files and folders into ``store``; one failing file never stops the batch.
 
     A file whose text is over ``max_bytes`` bytes (UTF-8; default 10 MB) fails as any unreadable file.
+    A file whose graph the store holds, read from the same bytes by the same engine under the same name
+    (:func:`ingest_key`), is not read again (``report.skipped``), unless ``force``.
+    ``dask`` (a scheduler address, or ``local``) reads and extracts on the workers of a Dask cluster
+    instead of local processes (:func:`_prepared_on_dask`); the store is written here either way.
 
     Files are read and turned into graphs by ``workers`` processes (default: one per core), each
     document within ``time_budget`` seconds; the store is written from this process only, one
@@ -372,8 +547,6 @@ def ingest(paths: Iterable[Path], store: ox.Store, *, workers: int | None = None
     name another file of the batch already has is reported, never stored over it. After the batch,
     the order of the versions of each service the batch touched is recomputed (:func:`link_versions`).
     """
-    import os
-
     report = IngestReport()
     load_ontology(store)
     files, clashes = policy_files(paths, name=name, service=service, date=date)
@@ -382,8 +555,20 @@ def ingest(paths: Iterable[Path], store: ox.Store, *, workers: int | None = None
         report.failed.append(clash)
         if on_document is not None:
             on_document(clash.path, clash)
+    if not force:
+        todo = []
+        for file in files:
+            if unchanged(store, file):
+                graph = policy_iri(file.slug)
+                report.skipped.append((file.path, graph.value))
+                services.update(s for s in (_stored_service(store, graph),) if s)   # relinked, as a re-read would be
+                if on_document is not None:
+                    on_document(file.path, None)
+            else:
+                todo.append(file)
+        files = todo
     workers = workers if workers is not None else (os.cpu_count() or 1)
-    for result in _prepared(files, workers, time_budget, max_bytes):
+    for result in _prepared(files, workers, time_budget, max_bytes, dask):
         if isinstance(result, InputError):
             report.failed.append(result)
             if on_document is not None:
@@ -391,11 +576,136 @@ def ingest(paths: Iterable[Path], store: ox.Store, *, workers: int | None = None
             continue
         graph = ox.NamedNode(result.graph)
         before = _stored_service(store, graph) if store.contains_named_graph(graph) else None
-        replace_graph(store, graph, ox.parse(result.nquads, format=ox.RdfFormat.N_QUADS))
+        replace_graph(store, graph, ox.parse(result.nquads, format=ox.RdfFormat.N_QUADS), result.key)
         services.update(s for s in (before, result.service) if s)
         report.stored.append((result.path, result.graph, result.quads))
         if on_document is not None:
             on_document(result.path, None)
+    for touched in sorted(services):
+        link_versions(store, ox.NamedNode(touched))
+    store.flush()
+    return report
+
+
+# Documents per N-Quads shard of `policykg extract`: on the corpus about 130,000 quads and 28 MB a shard.
+SHARD_DOCUMENTS = 100
+ONTOLOGY_SHARD = "ontology.nq"
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write ``path`` as a whole or not at all: a temporary file beside it, flushed, then renamed over it."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with tmp.open("wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def extract(paths: Iterable[Path], out: Path, *, per_shard: int = SHARD_DOCUMENTS, workers: int | None = None,
+            name: str | None = None, service: str | None = None, date: str | None = None,
+            time_budget: float | None = DEFAULT_TIME_BUDGET,
+            on_document: Callable[[Path, InputError | None], None] | None = None,
+            max_bytes: int = DEFAULT_MAX_BYTES, dask: str | None = None) -> IngestReport:
+    """Read files and folders into N-Quads shards in ``out``, for any store's bulk loader; no store is opened.
+
+    ``part-00000.nq``, ``part-00001.nq``, ...: the graphs of ``per_shard`` documents each, in file order,
+    with their ingest keys (in :data:`INGEST_GRAPH`, so a later ``policykg ingest`` of the same files
+    into a store loaded from the shards skips them), each shard written atomically (a temporary file
+    renamed), so a killed extract leaves whole shards only; ``ontology.nq`` holds the ontology graph.
+    Files are read as :func:`ingest` reads them (the same workers, or ``dask``); one failing file is
+    reported and the rest go in. Shards of an earlier extract into ``out`` are replaced, never mixed in.
+    """
+    if per_shard < 1:
+        raise ValueError("per_shard must be at least 1")
+    report = IngestReport()
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("part-*.nq"):
+        old.unlink()
+    _write_atomically(out / ONTOLOGY_SHARD, ox.serialize(
+        [ox.Quad(q.subject, q.predicate, q.object, ONTOLOGY_GRAPH) for q in ontology_quads()],
+        format=ox.RdfFormat.N_QUADS))
+    files, clashes = policy_files(paths, name=name, service=service, date=date)
+    for clash in clashes:
+        report.failed.append(clash)
+        if on_document is not None:
+            on_document(clash.path, clash)
+    workers = workers if workers is not None else (os.cpu_count() or 1)
+    shard: list[bytes] = []
+    shards = 0
+
+    def flush() -> None:
+        nonlocal shards, shard
+        if shard:
+            _write_atomically(out / f"part-{shards:05d}.nq", b"".join(shard))
+            shards += 1
+            shard = []
+
+    for result in _prepared(files, workers, time_budget, max_bytes, dask):
+        if isinstance(result, InputError):
+            report.failed.append(result)
+        else:
+            graph = ox.NamedNode(result.graph)
+            shard.append(result.nquads + ox.serialize(_key_quads(graph, result.key), format=ox.RdfFormat.N_QUADS))
+            report.stored.append((result.path, result.graph, result.quads))
+            if len(shard) >= per_shard:
+                flush()
+        if on_document is not None:
+            on_document(result.path, result if isinstance(result, InputError) else None)
+    flush()
+    return report
+
+
+def shard_files(folder: Path) -> list[Path]:
+    """The policy shards of a folder `policykg extract` wrote, in order."""
+    return sorted(p for p in folder.glob("*.nq") if p.name != ONTOLOGY_SHARD and not p.name.startswith("."))
+
+
+def load_shards(folder: Path, store: ox.Store,
+                on_shard: Callable[[Path, int], None] | None = None) -> IngestReport:
+    """Load the N-Quads shards of ``folder`` (:func:`extract`) into ``store``, one transaction per shard.
+
+    A shard none of whose policies the store holds is added by one transactional ``Store.extend``; one
+    that holds a policy the store has replaces each of its graphs as :func:`ingest` does, so loading
+    twice, or after an ingest, never mixes two versions of a graph. A killed load leaves whole shards;
+    run it again. The ontology is (re)loaded from the engine, and the versions of every service the
+    shards touch are linked again (:func:`link_versions`). ``report.stored`` lists (shard, policy IRI,
+    quads); a shard that does not parse is reported in ``report.failed`` and the others still go in.
+    """
+    if not folder.is_dir():
+        raise InputError(folder, "is not a folder of N-Quads shards (policykg extract --out FOLDER writes one)")
+    report = IngestReport()
+    load_ontology(store)
+    services: set[str] = set()
+    for path in shard_files(folder):
+        try:
+            quads = ox.parse(path=str(path), format=ox.RdfFormat.N_QUADS)
+            by_graph: dict[ox.NamedNode, list[ox.Quad]] = {}
+            keys: dict[ox.NamedNode, str] = {}
+            for q in quads:
+                if isinstance(q.graph_name, ox.DefaultGraph) and q.predicate == _INGEST_KEY and isinstance(q.subject, ox.NamedNode):
+                    keys[q.subject] = q.object.value
+                elif isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value.startswith(POLICY_BASE):
+                    by_graph.setdefault(q.graph_name, []).append(q)
+                else:
+                    raise ValueError(f"holds a quad outside the policy graphs: {q}")
+        except (OSError, SyntaxError, ValueError) as exc:
+            report.failed.append(InputError(path, f"is not a policy shard: {exc}"))
+            continue
+        for graph, graph_quads in by_graph.items():
+            services.update(q.object.value for q in graph_quads if q.subject == graph and q.predicate == _IS_VERSION_OF)
+        if not any(store.contains_named_graph(g) for g in by_graph):
+            store.extend([q for qs in by_graph.values() for q in qs]
+                         + [q for g, k in keys.items() if g in by_graph for q in _key_quads(g, k)])
+        else:
+            for graph, graph_quads in by_graph.items():
+                before = _stored_service(store, graph) if store.contains_named_graph(graph) else None
+                if before:
+                    services.add(before)
+                replace_graph(store, graph, graph_quads, keys.get(graph))
+        report.stored.extend((path, g.value, len(qs)) for g, qs in by_graph.items())
+        if on_shard is not None:
+            on_shard(path, len(by_graph))
     for touched in sorted(services):
         link_versions(store, ox.NamedNode(touched))
     store.flush()

@@ -527,14 +527,16 @@ class KnowledgeGraph:
     def ingest(self, paths: str | Path | Iterable[str | Path], *, name: str | None = None,
                service: str | None = None, date: str | None = None, time_budget: float | None = 120.0, workers: int | None = None,
                on_document: Callable[[Path, InputError | None], None] | None = None,
-               max_bytes: int | None = None) -> IngestReport:
+               max_bytes: int | None = None, dask: str | None = None, force: bool = False) -> IngestReport:
         """Ingest policy files and folders, as ``policykg ingest`` does; returns the IngestReport
         (``stored``: (file, policy IRI, quads) per policy, ``failed``: an InputError per file skipped).
 
         ``name`` names the policy of a single file; ``service`` and ``date`` (YYYY-MM-DD, one file) make
         the files versions of a service (by default a name ending in -YYYY-MM-DD does); ``time_budget`` is seconds per document (None: no
         limit); ``max_bytes`` is the largest text a document may have (default 10 MB);
-        ``on_document(path, error_or_None)`` is called after each file.
+        ``on_document(path, error_or_None)`` is called after each file. A file stored unchanged (same
+        bytes, same engine, same name) is not read again (``skipped``) unless ``force``; ``dask`` (a
+        scheduler address such as ``tcp://10.0.0.5:8786``, or ``"local"``) reads on a Dask cluster.
         """
         from policykg.ingest.pipeline import ingest
         from policykg.ingest.readers import DEFAULT_MAX_BYTES
@@ -543,7 +545,7 @@ class KnowledgeGraph:
             raise StoreError(f"the store at {self.path} is open read-only: open it with read_only=False to ingest")
         items = [paths] if isinstance(paths, (str, Path)) else list(paths)
         return ingest([Path(p) for p in items], self.store, name=name, service=service, date=date,
-                      time_budget=time_budget, workers=workers,
+                      time_budget=time_budget, workers=workers, dask=dask, force=force,
                       on_document=on_document, max_bytes=max_bytes if max_bytes is not None else DEFAULT_MAX_BYTES)
 
     def policies(self) -> Answer:

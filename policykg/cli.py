@@ -30,6 +30,12 @@ def max_bytes_option(func: Callable[..., Any]) -> Callable[..., Any]:
                         f"(or a file over {FILE_FACTOR} times it) fails on its own.")(func)
 
 
+def dask_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--dask", "dask", default=None, metavar="ADDRESS",
+                        help="Read on a Dask cluster: its scheduler's address (tcp://HOST:8786), or 'local' for a "
+                             "LocalCluster of one worker per core; needs the 'dask' extra.")(func)
+
+
 def reports_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     """Turn policykg's own errors into a clean message and exit status 2."""
 
@@ -69,9 +75,12 @@ def main() -> None:
               help="Stop and report a document whose reading takes longer (0: no limit).")
 @click.option("--quiet", "-q", is_flag=True, help="Print only failures.")
 @max_bytes_option
+@dask_option
+@click.option("--force", is_flag=True, help="Read every file, also one the store holds unchanged.")
 @reports_errors
 def ingest(paths: tuple[Path, ...], store_path: Path | None, name: str | None, service: str | None,
-           date: str | None, time_budget: float, quiet: bool, max_bytes: int) -> None:
+           date: str | None, time_budget: float, quiet: bool, max_bytes: int, dask: str | None,
+           force: bool) -> None:
     """Ingest policy files and folders (.txt .md .html .htm .pdf) into the store.
 
     One named graph per policy, named by the file's path under the folder given without its
@@ -81,7 +90,10 @@ def ingest(paths: tuple[Path, ...], store_path: Path | None, name: str | None, s
     --max-bytes, or whose reading takes longer than --time-budget, is reported and the rest of the
     batch still goes in; the exit status is 1 if any failed. A file named <service>-YYYY-MM-DD
     (or with --service/--date, or front matter service: and date:) is a dated version of the
-    service; the versions of a service are linked in order (see `policykg history`).
+    service; the versions of a service are linked in order (see `policykg history`). A file the
+    store already holds unchanged (same bytes, same engine, same name: a SHA-256 kept in the store)
+    is not read again and is counted as unchanged; --force reads it anyway. With --dask the files
+    are read on the workers of a Dask cluster and written here.
 
     \b
     Example: policykg ingest examples/ --store kg
@@ -110,15 +122,93 @@ def ingest(paths: tuple[Path, ...], store_path: Path | None, name: str | None, s
                     note(path, error)
                     bar.update(1)
                 report = kg.ingest(existing, name=name, service=service, date=date, time_budget=budget,
-                                   on_document=step, max_bytes=max_bytes)
+                                   on_document=step, max_bytes=max_bytes, dask=dask, force=force)
         else:
             report = kg.ingest(existing, name=name, service=service, date=date, time_budget=budget,
-                               on_document=note, max_bytes=max_bytes)
+                               on_document=note, max_bytes=max_bytes, dask=dask, force=force)
     if not quiet:
         triples = sum(n for _, _, n in report.stored)
+        skipped = f"; {len(report.skipped)} unchanged, not read again" if report.skipped else ""
         click.echo(f"Ingested {len(report.stored)} of {len(files)} files ({triples} quads) into "
-                   f"{store_path or 'the default store'}; {len(report.failed)} failed.")
+                   f"{store_path or 'the default store'}{skipped}; {len(report.failed)} failed.")
     if report.failed or missing:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path, file_okay=False),
+              help="Folder for the N-Quads shards (created; shards of an earlier extract there are replaced).")
+@click.option("--per-shard", type=click.IntRange(min=1), default=100, show_default=True, metavar="N",
+              help="Documents per shard.")
+@click.option("--time-budget", type=float, default=120.0, show_default=True, metavar="SECONDS",
+              help="Stop and report a document whose reading takes longer (0: no limit).")
+@click.option("--quiet", "-q", is_flag=True, help="Print only failures.")
+@max_bytes_option
+@dask_option
+@reports_errors
+def extract(paths: tuple[Path, ...], out: Path, per_shard: int, time_budget: float, quiet: bool, max_bytes: int,
+            dask: str | None) -> None:
+    """Read policy files and folders into N-Quads shards any store can bulk-load (no store is opened).
+
+    OUT gets part-00000.nq, part-00001.nq, ... (the graphs of --per-shard documents each, in file
+    order, each shard written whole or not at all) and ontology.nq. Load them with `policykg load
+    OUT --store S`, or with another store's bulk loader (Virtuoso: ld_dir and rdf_loader_run). Files
+    are named, read and reported as by `policykg ingest`; the exit status is 1 if any failed.
+
+    \b
+    Example: policykg extract corpus/ --out shards --dask tcp://10.0.0.5:8786
+    """
+    from policykg.ingest.pipeline import extract as extract_shards, find_files
+
+    missing = [p for p in paths if not p.exists()]
+    for p in missing:
+        click.echo(f"policykg: {p}: no such file or directory", err=True)
+    existing = [p for p in paths if p.exists()]
+    files = list(find_files(existing))
+
+    def note(path: Path, error: Exception | None) -> None:
+        if error is not None:
+            click.echo(f"policykg: skipped {error}", err=True)
+
+    report = extract_shards(existing, out, per_shard=per_shard, time_budget=time_budget if time_budget > 0 else None,
+                            on_document=note, max_bytes=max_bytes, dask=dask)
+    if not quiet:
+        shards = -(-len(report.stored) // per_shard)
+        click.echo(f"Extracted {len(report.stored)} of {len(files)} files "
+                   f"({sum(n for _, _, n in report.stored)} quads) into {shards} shard{'s' * (shards != 1)} in "
+                   f"{out}; {len(report.failed)} failed.")
+    if report.failed or missing:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path))
+@store_option
+@click.option("--quiet", "-q", is_flag=True, help="Print only failures.")
+@reports_errors
+def load(folder: Path, store_path: Path | None, quiet: bool) -> None:
+    """Load the N-Quads shards of `policykg extract` into the store, one transaction per shard.
+
+    A policy the store already holds is replaced, as a re-ingest does; the ontology is reloaded and
+    the versions of each service linked. A shard that does not parse is reported (exit status 1).
+
+    \b
+    Example: policykg load shards --store kg
+    """
+    from policykg.api import open as open_kg
+    from policykg.ingest.pipeline import load_shards
+
+    with open_kg(store_path) as kg:
+        report = load_shards(folder, kg.store)
+    for error in report.failed:
+        click.echo(f"policykg: skipped {error}", err=True)
+    if not quiet:
+        shards = len({p for p, _, _ in report.stored})
+        click.echo(f"Loaded {len(report.stored)} policies ({sum(n for _, _, n in report.stored)} quads) from "
+                   f"{shards} shard{'s' * (shards != 1)} into {store_path or 'the default store'}; "
+                   f"{len(report.failed)} failed.")
+    if report.failed:
         sys.exit(1)
 
 

@@ -15,6 +15,7 @@ EXTRAS = {
     "viz": ("networkx", "graph views (export --view)"),
     "remote": ("SPARQLWrapper", "querying a remote endpoint (query --endpoint)"),
     "reason": ("owlready2", "OWL reasoning"),
+    "dask": ("distributed", "reading on a Dask cluster (ingest/extract --dask)"),
 }
 
 

@@ -208,3 +208,132 @@ def test_hostile_files_fail_one_by_one_and_recoverable_ones_are_stored(store, wr
     failed = {e.path.name: e.problem for e in report.failed}
     assert failed == {"locked.pdf": "is encrypted (password required)",
                       "too-long.txt": "has 15.2 KB of text, more than the limit of 5 KB (--max-bytes)"}
+
+
+# --- skipping what is stored unchanged; extract and load ---------------------------------------------
+
+def policies(store: ox.Store) -> set[ox.Quad]:
+    """The quads outside the ontology graph (whose blank nodes are new at each load of the ontology)."""
+    return {q for q in store if q.graph_name != ONTOLOGY_GRAPH}
+
+
+def test_reingesting_an_unchanged_file_skips_reading_it(store, write_policy, monkeypatch):
+    from policykg.ingest import pipeline
+
+    path = write_policy(POLICY, name="tiny-app.txt")
+    first = ingest([path], store)
+    before = policies(store)
+    read = []
+    monkeypatch.setattr(pipeline, "read_document", lambda *a, **k: read.append(a) or pytest.fail("read again"))
+    again = ingest([path], store)
+    assert again.skipped == [(path, policy_iri("tiny-app").value)] and again.stored == [] and again.ok
+    assert policies(store) == before and first.stored and not read
+
+
+def test_a_changed_file_a_changed_engine_or_force_reads_it_again(store, write_policy, monkeypatch):
+    from policykg.ingest import pipeline
+
+    path = write_policy(POLICY, name="tiny-app.txt")
+    ingest([path], store)
+    key = pipeline.stored_key(store, policy_iri("tiny-app"))
+    write_policy(POLICY + "\nWe keep it for 13 months.\n", name="tiny-app.txt")
+    changed = ingest([path], store)
+    assert len(changed.stored) == 1 and not changed.skipped
+    assert pipeline.stored_key(store, policy_iri("tiny-app")) != key
+    assert len(list(store.quads_for_pattern(None, None, None, pipeline.INGEST_GRAPH))) == 1   # one key per graph
+    assert len(ingest([path], store, force=True).stored) == 1
+    monkeypatch.setattr(pipeline, "engine_version", lambda: "another-engine")
+    assert len(ingest([path], store).stored) == 1
+    assert len(ingest([path], store).skipped) == 1
+
+
+def test_the_engine_fingerprint_covers_the_rules_and_the_ontology():
+    from policykg.ingest import pipeline
+
+    assert len(pipeline.engine_version()) == 16
+    pipeline.engine_version.cache_clear()
+    assert pipeline.engine_version() == pipeline.engine_version()
+
+
+def test_the_keys_are_in_the_default_graph_and_no_named_graph_holds_them(store, write_policy):
+    from policykg.ingest.pipeline import INGEST_GRAPH, stored_key
+
+    ingest([write_policy(POLICY, name="tiny-app.txt")], store)
+    keys = list(store.quads_for_pattern(None, None, None, INGEST_GRAPH))
+    assert [(q.subject, q.object.value) for q in keys] == [(policy_iri("tiny-app"), stored_key(store, policy_iri("tiny-app")))]
+    assert sorted(g.value for g in store.named_graphs()) == [ONTOLOGY_GRAPH.value, policy_iri("tiny-app").value]
+
+
+def test_extracted_shards_load_into_the_store_an_ingest_makes(tmp_path, examples_dir):
+    from policykg.ingest.pipeline import extract, load_shards
+
+    report = extract([examples_dir], tmp_path / "shards", per_shard=4, workers=0)
+    names = sorted(p.name for p in (tmp_path / "shards").iterdir())
+    assert names == ["ontology.nq", "part-00000.nq", "part-00001.nq"] and len(report.stored) == 6
+    loaded, ingested = ox.Store(), ox.Store()
+    load_shards(tmp_path / "shards", loaded)
+    ingest([examples_dir], ingested, workers=0)
+    assert policies(loaded) == policies(ingested) and len(policies(loaded)) > 2731
+    again = load_shards(tmp_path / "shards", loaded)      # a second load replaces, never doubles
+    assert policies(loaded) == policies(ingested) and len(again.stored) == 6
+    assert len(ingest([examples_dir], loaded).skipped) == 6
+
+
+def test_a_bad_document_is_reported_and_the_other_shards_written(tmp_path, write_policy):
+    from policykg.ingest.pipeline import extract
+
+    write_policy(POLICY, name="good.txt")
+    write_policy("", name="empty.txt")
+    report = extract([tmp_path], tmp_path / "out", workers=0)
+    assert [e.path.name for e in report.failed] == ["empty.txt"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["ontology.nq", "part-00000.nq"]
+
+
+def test_a_shard_that_is_not_n_quads_is_reported_and_the_others_loaded(tmp_path, examples_dir):
+    from policykg.ingest.pipeline import extract, load_shards
+
+    extract([examples_dir], tmp_path / "s", per_shard=3, workers=0)
+    (tmp_path / "s" / "part-00001.nq").write_text("not n-quads\n")
+    store = ox.Store()
+    report = load_shards(tmp_path / "s", store)
+    assert [e.path.name for e in report.failed] == ["part-00001.nq"] and len(report.stored) == 3
+
+
+def test_a_missing_dask_extra_names_it(monkeypatch, write_policy, store):
+    import builtins
+
+    from policykg.extras import MissingExtraError
+
+    real_import = builtins.__import__
+
+    def no_distributed(name, *args, **kwargs):
+        if name == "distributed" or name.startswith("distributed."):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_distributed)
+    with pytest.raises(MissingExtraError, match=r"'dask' extra \(distributed\)"):
+        ingest([write_policy(POLICY, name="tiny-app.txt")], store, dask="local")
+
+
+def test_the_summary_line_counts_unchanged_files_and_extract_and_load_report_theirs(run_cli, tmp_path, write_policy):
+    from policykg.store import release_store
+
+    write_policy(POLICY, name="tiny-app.txt")
+    write_policy(POLICY.replace("e-mail address", "phone number"), name="other.txt")
+    store, shards = tmp_path / "kg", tmp_path / "shards"
+    first = run_cli("ingest", tmp_path / "tiny-app.txt", tmp_path / "other.txt", "--store", store)
+    release_store(store)
+    again = run_cli("ingest", tmp_path / "tiny-app.txt", tmp_path / "other.txt", "--store", store)
+    release_store(store)
+    assert first.exit_code == again.exit_code == 0
+    assert first.stdout.startswith("Ingested 2 of 2 files (") and first.stdout.endswith(f"into {store}; 0 failed.\n")
+    assert again.stdout == f"Ingested 0 of 2 files (0 quads) into {store}; 2 unchanged, not read again; 0 failed.\n"
+    extracted = run_cli("extract", tmp_path / "tiny-app.txt", tmp_path / "other.txt", "--out", shards,
+                        "--per-shard", "1")
+    quads = first.stdout.split("(")[1].split(" ")[0]
+    assert extracted.stdout == f"Extracted 2 of 2 files ({quads} quads) into 2 shards in {shards}; 0 failed.\n"
+    loaded = run_cli("load", shards, "--store", tmp_path / "kg2")
+    release_store(tmp_path / "kg2")
+    assert loaded.exit_code == 0
+    assert loaded.stdout == f"Loaded 2 policies ({quads} quads) from 2 shards into {tmp_path / 'kg2'}; 0 failed.\n"
