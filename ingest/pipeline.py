@@ -257,15 +257,18 @@ def stored_key(store: ox.Store, graph: ox.NamedNode) -> str | None:
 
 @functools.cache
 def engine_version() -> str:
-    """A fingerprint of everything that turns a file into its graph: the package version, the ingest code,
-    the ontology (vocabulary, cues) and the classifiers' models. Any change to them reads every file again."""
+    """A fingerprint of everything that turns a file into its graph: the package version, spaCy's and its
+    lemma tables' versions, the ingest code, the ontology (vocabulary, cues, modifiers) and the
+    classifiers' models. Any change to them reads every file again."""
     from importlib import metadata, resources
 
     digest = hashlib.sha256()
-    try:
-        digest.update(metadata.version("policykg").encode())
-    except metadata.PackageNotFoundError:
-        pass
+    # policykg, and the reading layer's tokenizer and lemma tables, whose versions change how text is read
+    for distribution in ("policykg", "spacy", "spacy-lookups-data"):
+        try:
+            digest.update(distribution.encode() + b"=" + metadata.version(distribution).encode() + b"\0")
+        except metadata.PackageNotFoundError:
+            pass
     for package, patterns in (("policykg.ingest", ("*.py",)), ("policykg.ontology", ("*.ttl", "*/*.ttl")),
                               ("policykg.models", ("*.npz", "*.json"))):
         folder = Path(str(resources.files(package)))
