@@ -1,10 +1,11 @@
 """Read facts from a document's sentences: practices, statements, conditions and safeguards.
 
 Each rule is a function ``rule(doc, lexicon) -> Iterable[Fact]`` that reads sentences (with their
-section headings and list lead-ins) and emits facts. The rules know how things are said
-(a sentence is about sharing, a clause is negated, an exception lifts the negation, a merger is a
-condition, a promise to notify is not consent); which words name which concept comes from the
-vocabulary (see :mod:`policykg.ingest.lexicon`). ``RULES`` lists them in order.
+section headings and list lead-ins) and emits facts. The rules know how a practice is said (a sentence
+is about sharing, a merger is a condition, a promise to notify is not consent); what a clause lends the
+words in it (negation, an exception, a question, another party as subject, data that is not personal,
+a name) they ask the reading layer (:mod:`policykg.ingest.reading`); which words name which concept
+comes from the vocabulary (see :mod:`policykg.ingest.lexicon`). ``RULES`` lists them in order.
 """
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from policykg.ingest.lexicon import PK, Lexicon, Match, Words, tokenise
-from policykg.ingest.reading import (ABSENT, CONDITIONAL, EXCEPTION, NAME, NOT_PERSONAL_DATA, QUESTION, THIRD_PARTY_SUBJECT, Reading,
-                                     reading_layer)
+from policykg.ingest.reading import (ABSENT, CONDITIONAL, EXCEPTION, NAME, NOT_PERSONAL_DATA, QUESTION,
+                                     THIRD_PARTY_SUBJECT, Reading, reading_layer)
 from policykg.ingest.structure import Block, Document, Sentence
 
 DPV = "https://w3id.org/dpv#"
@@ -55,20 +56,6 @@ _DEFINES = re.compile(r"\b(?:means|refers? to|shall mean|is defined as)\b")
 STATES_CONFIDENCE = 0.8
 
 
-_HINT_REGEXES: dict[tuple[int, str], re.Pattern[str] | None] = {}
-
-
-def _hint_regex(lex: Lexicon, cue: str) -> re.Pattern[str] | None:
-    """A cue's pk:hint substrings as one regex (one search instead of a substring test per hint)."""
-    key = (id(lex), cue)
-    try:
-        return _HINT_REGEXES[key]
-    except KeyError:
-        hints = lex.hints.get(cue)
-        found = _HINT_REGEXES[key] = re.compile("|".join(map(re.escape, hints))) if hints else None
-        return found
-
-
 class Reader:
     """Cue tests on one sentence, its section headings and the lead-in of its list.
 
@@ -94,7 +81,7 @@ class Reader:
         try:
             return self._memo[key]
         except KeyError:
-            hints = _hint_regex(self.lex, cue)
+            hints = self.lex.hints.get(cue)
             if hints is not None:
                 lower = self._lower.get(text)
                 if lower is None:

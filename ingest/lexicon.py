@@ -213,7 +213,7 @@ class Lexicon:
 
     schemes: dict[str, ConceptMatcher]
     cues: dict[str, CuePattern]
-    hints: dict[str, tuple[str, ...]]
+    hints: dict[str, re.Pattern[str]]     # a cue's pk:hint substrings as one regex over lower-cased text
     labels: dict[str, str]
     broader: dict[str, tuple[str, ...]]
     controller: ControllerCues
@@ -306,7 +306,8 @@ def load_lexicon() -> Lexicon:
                 regexes.append((re.compile(pattern, re.IGNORECASE), concept))
         schemes[name] = ConceptMatcher(labels, regexes)
     cues = {name: CuePattern("|".join(f"(?:{p})" for p in pats)) for name, pats in cue_patterns.items() if pats}
-    cue_hints = {iri.removeprefix(PK + "cue-"): tuple(h) for iri, h in hints.items() if iri in cue_iris}
+    cue_hints = {iri.removeprefix(PK + "cue-"): re.compile("|".join(map(re.escape, h)))
+                 for iri, h in hints.items() if iri in cue_iris and h}
     cue_items = tuple(sorted((iri.removeprefix(PK + "cue-"), item) for iri, items in informs.items()
                              if iri in cue_iris for item in items))
     return Lexicon(schemes, cues, cue_hints, pref, {k: tuple(v) for k, v in broader.items()}, controller, cue_items)
