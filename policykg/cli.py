@@ -30,6 +30,11 @@ def max_bytes_option(func: Callable[..., Any]) -> Callable[..., Any]:
                         f"(or a file over {FILE_FACTOR} times it) fails on its own.")(func)
 
 
+def time_budget_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--time-budget", type=float, default=120.0, show_default=True, metavar="SECONDS",
+                        help="Stop and report a document whose reading takes longer (0: no limit).")(func)
+
+
 def dask_option(func: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--dask", "dask", default=None, metavar="ADDRESS",
                         help="Read on a Dask cluster: its scheduler's address (tcp://HOST:8786), or 'local' for a "
@@ -71,8 +76,7 @@ def main() -> None:
                    "or front matter service:).")
 @click.option("--date", "date", default=None, metavar="YYYY-MM-DD",
               help="The date of the version (one file; default: from its name or front matter date:).")
-@click.option("--time-budget", type=float, default=120.0, show_default=True, metavar="SECONDS",
-              help="Stop and report a document whose reading takes longer (0: no limit).")
+@time_budget_option
 @click.option("--quiet", "-q", is_flag=True, help="Print only failures.")
 @max_bytes_option
 @dask_option
@@ -141,8 +145,7 @@ def ingest(paths: tuple[Path, ...], store_path: Path | None, name: str | None, s
               help="Folder for the N-Quads shards (created; shards of an earlier extract there are replaced).")
 @click.option("--per-shard", type=click.IntRange(min=1), default=100, show_default=True, metavar="N",
               help="Documents per shard.")
-@click.option("--time-budget", type=float, default=120.0, show_default=True, metavar="SECONDS",
-              help="Stop and report a document whose reading takes longer (0: no limit).")
+@time_budget_option
 @click.option("--quiet", "-q", is_flag=True, help="Print only failures.")
 @max_bytes_option
 @dask_option

@@ -248,6 +248,10 @@ def test_condition_on_the_company(text, word):
     assert CONDITIONAL in said(text, word)
 
 
+def test_a_time_is_no_condition():
+    assert CONDITIONAL not in said("When we sell your data to partners, we require them to protect it.", "sell")
+
+
 def test_condition_on_the_person_is_not_the_company_s():
     assert CONDITIONAL not in said("If you opt in, we may sell your data to partners.", "sell")
 
