@@ -14,8 +14,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 import pyoxigraph as ox
+
+from policykg.ingest.tokenpatterns import PatternError, TokenCue
 
 PK = "https://w3id.org/policykg/ns#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -160,6 +163,31 @@ class CuePattern:
         return regex.finditer(target)
 
 
+class EitherCue:
+    """A cue with both regular expressions and token patterns: a match of either (earliest first)."""
+
+    __slots__ = ("regex", "tokens")
+
+    def __init__(self, regex: CuePattern, tokens: TokenCue):
+        self.regex = regex
+        self.tokens = tokens
+
+    @property
+    def pattern(self) -> str:
+        return f"{self.regex.pattern} | {self.tokens.pattern}"
+
+    def search(self, text: str, pos: int = 0) -> Any:
+        found = [m for m in (self.regex.search(text, pos), self.tokens.search(text, pos)) if m]
+        return min(found, key=lambda m: (m.start(), -m.end())) if found else None
+
+    def match(self, text: str, pos: int = 0) -> Any:
+        return self.regex.match(text, pos) or self.tokens.match(text, pos)
+
+    def finditer(self, text: str) -> Iterator[Any]:
+        return iter(sorted([*self.regex.finditer(text), *self.tokens.finditer(text)],
+                           key=lambda m: (m.start(), -m.end())))
+
+
 @dataclass(frozen=True, slots=True)
 class NamingCue:
     """A controller cue of ``controller-cues.ttl``: its pattern still holds its name slot ({NAME}, ...)."""
@@ -212,14 +240,14 @@ class Lexicon:
     """All matchers: one per concept scheme, one regex per cue, and the concepts' labels and parents."""
 
     schemes: dict[str, ConceptMatcher]
-    cues: dict[str, CuePattern]
+    cues: dict[str, CuePattern | TokenCue | EitherCue]
     hints: dict[str, re.Pattern[str]]     # a cue's pk:hint substrings as one regex over lower-cased text
     labels: dict[str, str]
     broader: dict[str, tuple[str, ...]]
     controller: ControllerCues
     informs: tuple[tuple[str, str], ...]   # (cue, item local name): cues that give a GDPR information item
 
-    def cue(self, name: str) -> CuePattern:
+    def cue(self, name: str) -> CuePattern | TokenCue | EitherCue:
         try:
             return self.cues[name]
         except KeyError:
@@ -258,6 +286,7 @@ def load_lexicon() -> Lexicon:
     patterns: dict[str, list[str]] = {}
     broader: dict[str, list[str]] = {}
     cue_patterns: dict[str, list[str]] = {}
+    tokens: dict[str, list[str]] = {}
     cue_iris: set[str] = set()
     hints: dict[str, list[str]] = {}
     controller_kinds: dict[str, str] = {}
@@ -276,6 +305,8 @@ def load_lexicon() -> Lexicon:
             broader.setdefault(s, []).append(o.value)
         elif p == PK + "pattern":
             patterns.setdefault(s, []).append(o.value)
+        elif p == PK + "tokens":
+            tokens.setdefault(s, []).append(o.value)
         elif p == RDF_TYPE and o.value == PK + "Cue":
             cue_iris.add(s)
         elif p == RDF_TYPE and o.value in _CONTROLLER_KINDS:
@@ -305,7 +336,21 @@ def load_lexicon() -> Lexicon:
             for pattern in patterns.get(concept, []):
                 regexes.append((re.compile(pattern, re.IGNORECASE), concept))
         schemes[name] = ConceptMatcher(labels, regexes)
-    cues = {name: CuePattern("|".join(f"(?:{p})" for p in pats)) for name, pats in cue_patterns.items() if pats}
+    cues: dict[str, CuePattern | TokenCue | EitherCue] = {}
+    for name, pats in cue_patterns.items():
+        iri = PK + "cue-" + name
+        words = tokens.get(iri, [])
+        if words and iri in hints:
+            raise ValueError(f"cues.ttl: cue-{name} has pk:tokens and pk:hint (a token cue gates itself by its words)")
+        try:
+            token_cue = TokenCue(words) if words else None
+        except PatternError as exc:
+            raise ValueError(f"cues.ttl: cue-{name}: {exc}") from None
+        regex_cue = CuePattern("|".join(f"(?:{p})" for p in pats)) if pats else None
+        if token_cue and regex_cue:
+            cues[name] = EitherCue(regex_cue, token_cue)
+        elif token_cue or regex_cue:
+            cues[name] = token_cue or regex_cue
     cue_hints = {iri.removeprefix(PK + "cue-"): re.compile("|".join(map(re.escape, h)))
                  for iri, h in hints.items() if iri in cue_iris and h}
     cue_items = tuple(sorted((iri.removeprefix(PK + "cue-"), item) for iri, items in informs.items()

@@ -250,6 +250,10 @@ class ReadingLayer:
         self._set_lemmas(doc)
         return doc
 
+    def lemma_doc(self, text: str) -> Any:
+        """``text`` as a spaCy Doc with the lookup lemma of each word (what token patterns match on)."""
+        return self._doc(text)
+
     def _lemma_hash(self, lower: int) -> int:
         strings = self.nlp.vocab.strings
         word = strings[lower]

@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""Compare a cue as it reads now with the same cue in an earlier commit, on the corpus's texts.
+
+When a cue's regular expressions become token patterns (or a cue is changed), this shows what the
+change does to the cue itself, before any rule sees it: on every sentence, heading and list lead-in
+of the corpus's policies, which texts the earlier cue matches and the current one does not, and the
+reverse, with the words each matched and how many policies each side's texts come from.
+
+    python scripts/cue_compare.py --baseline f07aacc collect share
+    python scripts/cue_compare.py --baseline f07aacc --all --show 0        # counts of every cue
+
+The earlier cue is read from ``ontology/cues.ttl`` of the baseline commit (its pk:pattern regexes,
+gated by its pk:hint substrings as the rules gate them); the current one from the installed lexicon.
+"""
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PK = "https://w3id.org/policykg/ns#"
+
+
+def corpus_texts(folder: Path) -> dict[str, set[str]]:
+    """Every sentence, heading and lead-in of the folder's policies, with the policies it is in."""
+    from policykg.errors import InputError
+    from policykg.ingest.pipeline import policy_files, read_document
+
+    texts: dict[str, set[str]] = defaultdict(set)
+    files, _ = policy_files([folder])
+    for file in files:
+        try:
+            doc = read_document(file.path, file.slug)
+        except (InputError, OSError, ValueError):
+            continue
+        for s in doc.sentences:
+            texts[s.text].add(file.slug)
+            for h in s.block.headings[-2:]:
+                texts[h].add(file.slug)
+            if s.block.lead:
+                texts[s.block.lead].add(file.slug)
+    return texts
+
+
+def baseline_cues(rev: str) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """The pk:pattern regexes and pk:hint substrings of each cue in ``rev``'s cues.ttl."""
+    import pyoxigraph as ox
+
+    data = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:ontology/cues.ttl"], check=True,
+                          capture_output=True).stdout
+    patterns: dict[str, list[str]] = defaultdict(list)
+    hints: dict[str, list[str]] = defaultdict(list)
+    for t in ox.parse(data, ox.RdfFormat.TURTLE):
+        name = t.subject.value.removeprefix(PK + "cue-")
+        if t.predicate.value == PK + "pattern":
+            patterns[name].append(t.object.value)
+        elif t.predicate.value == PK + "hint":
+            hints[name].append(t.object.value.lower())
+    return patterns, hints
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("cues", nargs="*", help="cue names without 'cue-'")
+    ap.add_argument("--baseline", required=True, help="the commit whose cues.ttl holds the earlier cues")
+    ap.add_argument("--all", action="store_true", help="every cue the baseline has")
+    ap.add_argument("--corpus", default=str(ROOT.parent / "shared/corpus/tosback/latest"))
+    ap.add_argument("--show", type=int, default=12, help="texts shown per side (default 12)")
+    args = ap.parse_args()
+
+    from policykg.ingest.lexicon import CuePattern, load_lexicon
+
+    old_patterns, old_hints = baseline_cues(args.baseline)
+    names = sorted(old_patterns) if args.all else args.cues
+    if not names:
+        ap.error("name a cue, or give --all")
+    lexicon = load_lexicon()
+    texts = corpus_texts(Path(args.corpus))
+    print(f"{len(texts)} distinct texts of the corpus\n")
+    for name in names:
+        if name not in old_patterns:
+            print(f"cue-{name}: not in {args.baseline}'s cues.ttl")
+            continue
+        old = CuePattern("|".join(f"(?:{p})" for p in old_patterns[name]))
+        hints = old_hints.get(name)
+        new = lexicon.cues.get(name)
+        new_hints = lexicon.hints.get(name)
+        if new is None:
+            print(f"cue-{name}: no longer a cue")
+            continue
+        both = 0
+        only_old: list[tuple[str, str]] = []
+        only_new: list[tuple[str, str]] = []
+        moved = 0
+        for text in texts:
+            lower = text.lower()
+            a = old.search(text) if not hints or any(h in lower for h in hints) else None
+            b = new.search(text) if new_hints is None or new_hints.search(lower) else None
+            if a and b:
+                both += 1
+                moved += a.start() != b.start()
+            elif a:
+                only_old.append((text, a.group(0)))
+            elif b:
+                only_new.append((text, b.group(0)))
+        pol_old = {p for t, _ in only_old for p in texts[t]}
+        pol_new = {p for t, _ in only_new for p in texts[t]}
+        print(f"cue-{name}: both {both} (first match elsewhere in {moved}); only before {len(only_old)} "
+              f"({len(pol_old)} policies); only now {len(only_new)} ({len(pol_new)} policies)")
+        for label, rows in (("only before", only_old), ("only now", only_new)):
+            for text, words in rows[:args.show]:
+                print(f"  {label}: [{words}]  {text[:220]}")
+        print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
