@@ -1,8 +1,9 @@
 """The words extraction matches, loaded from the ontology's Turtle files.
 
 ``vocabulary/*.ttl`` holds SKOS concepts with their DPV IRIs and our synonyms (``skos:altLabel``,
-and ``pk:pattern`` regexes where a phrase cannot say it); ``cues.ttl`` holds the cue patterns
-that tell what a sentence is about (collection, sharing, rights, ...); ``controller-cues.ttl`` the
+and ``pk:pattern`` regexes where a phrase cannot say it); ``cues.ttl`` holds the cues' token patterns
+(:mod:`policykg.ingest.tokenpatterns`) that tell what a sentence is about (collection, sharing,
+rights, ...); ``controller-cues.ttl`` the
 wordings that name the controller, handed on as :class:`ControllerCues` (their name slots are filled by
 ``parties.py``, which owns the name grammar). Nothing here knows a word: this module only compiles
 what the files say into matchers.
@@ -305,7 +306,7 @@ def load_lexicon() -> Lexicon:
             broader.setdefault(s, []).append(o.value)
         elif p == PK + "pattern":
             patterns.setdefault(s, []).append(o.value)
-        elif p == PK + "tokens":
+        elif p == PK + "tokenPattern":
             tokens.setdefault(s, []).append(o.value)
         elif p == RDF_TYPE and o.value == PK + "Cue":
             cue_iris.add(s)
@@ -341,7 +342,7 @@ def load_lexicon() -> Lexicon:
         iri = PK + "cue-" + name
         words = tokens.get(iri, [])
         if words and iri in hints:
-            raise ValueError(f"cues.ttl: cue-{name} has pk:tokens and pk:hint (a token cue gates itself by its words)")
+            raise ValueError(f"cues.ttl: cue-{name} has pk:tokenPattern and pk:hint (a token cue gates itself by its words)")
         try:
             token_cue = TokenCue(words) if words else None
         except PatternError as exc:

@@ -206,6 +206,7 @@ class ReadingLayer:
         # lookup lemmas of the lower-cased word ("Sold" -> "sell"); the table is spaCy's own
         self._lemmas = load_lookups("en", ["lemma_lookup"]).get_table("lemma_lookup")
         self._lemma_hashes: dict[int, int] = {}
+        self._docs: dict[str, Any] = {}      # lemma_doc's cache, oldest first
         self._phrases = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         # (required words, uses lemmas, pseudo, matcher): triggers first, pseudo rules only where a trigger is
         self._matchers: list[tuple[frozenset[str] | None, bool, bool, Any]] = []
@@ -251,8 +252,16 @@ class ReadingLayer:
         return doc
 
     def lemma_doc(self, text: str) -> Any:
-        """``text`` as a spaCy Doc with the lookup lemma of each word (what token patterns match on)."""
-        return self._doc(text)
+        """``text`` as a spaCy Doc with the lookup lemma of each word, tokenised once: the cues' token
+        patterns and :meth:`read` ask of the same sentences, headings and lead-ins, so the last
+        few thousand texts' Docs are kept (spaCy's tokenizer is the dearest step of reading)."""
+        cache = self._docs
+        doc = cache.get(text)
+        if doc is None:
+            if len(cache) >= _DOC_CACHE:
+                del cache[next(iter(cache))]
+            doc = cache[text] = self._doc(text)
+        return doc
 
     def _lemma_hash(self, lower: int) -> int:
         strings = self.nlp.vocab.strings
@@ -263,7 +272,7 @@ class ReadingLayer:
     def read(self, text: str) -> Reading:
         from spacy.attrs import IDX, LENGTH
 
-        doc = self.nlp.make_doc(text)
+        doc = self.lemma_doc(text)
         offsets = doc.to_array([IDX, LENGTH]).tolist() if len(doc) else []
         lowered = text.lower() if len(text.lower()) == len(text) else None
         tokens = [(lowered[a:a + n] if lowered is not None else text[a:a + n].lower()) for a, n in offsets]
@@ -273,16 +282,12 @@ class ReadingLayer:
             return Reading(text, tokens, starts, [0] * len(tokens), [])
         strings = self.nlp.vocab.strings
         found = [(strings[k], a, b) for k, a, b in self._phrases(doc)]
-        lemmatised = False
         triggered = any(not k.startswith("role:") and self._by_key[k].category != PSEUDO for k, _, _ in found)
-        for required, lemmas, pseudo_rule, matcher in self._matchers:
+        for required, _, pseudo_rule, matcher in self._matchers:
             if pseudo_rule and not triggered:
                 break
             if required is not None and required.isdisjoint(words):
                 continue
-            if lemmas and not lemmatised:
-                self._set_lemmas(doc)
-                lemmatised = True
             matched = [(strings[k], a, b) for k, a, b in matcher(doc)]
             triggered = triggered or (bool(matched) and not pseudo_rule)
             found += matched
@@ -315,6 +320,9 @@ class ReadingLayer:
                     lo, hi = max(lo, opened + 1), min(hi, closed)
             modifiers.append(Modifier(rule.name, rule.category, a, b, (lo, hi)))
         return Reading(text, tokens, starts, clause, _pruned(modifiers))
+
+
+_DOC_CACHE = 4096
 
 
 def _required_words(pattern: tuple[dict[str, Any], ...]) -> frozenset[str] | None:

@@ -76,31 +76,39 @@ class TokenText:
         return self.token_at[i] if i < len(self.token_at) else len(self.string) - 1
 
 
-@lru_cache(maxsize=16384)
+_PIECES: dict[int, tuple[str, str, str]] = {}    # orth id: (token string piece, lower, lemma)
+
+
+@lru_cache(maxsize=4096)
 def token_text(text: str) -> TokenText:
-    """``text`` tokenised once (cached: every cue asks of the same sentences, headings and lead-ins)."""
+    """``text`` as a token string (cached: every cue asks of the same sentences, headings and lead-ins;
+    the Doc is the reading layer's, tokenised once for both; a word's piece is made once per process)."""
+    from spacy.attrs import IDX, IS_SPACE, LEMMA, LENGTH, ORTH
+
     from policykg.ingest.reading import reading_layer
 
-    doc = reading_layer().lemma_doc(text)
-    parts: list[str] = []
+    layer = reading_layer()
+    doc = layer.lemma_doc(text)
+    rows = [r for r in doc.to_array([ORTH, LEMMA, IDX, LENGTH, IS_SPACE]).tolist() if not r[4]] if len(doc) else []
+    pieces = [_PIECES.get(r[0]) or _piece(layer, r[0], r[1]) for r in rows]
+    parts = [p[0] for p in pieces]
     token_at: list[int] = []
-    spans: list[tuple[int, int]] = []
-    words: set[str] = set()
     at = 0
-    for token in doc:
-        if token.is_space:
-            continue
-        orth = token.text.replace(_T, " ").replace(_F, " ")
-        lower = orth.lower().replace("’", "'")
-        lemma = token.lemma_.replace("’", "'") or lower
-        piece = f"{_T}{orth}{_F}{lemma}{_F}{lower}"
+    for part in parts:
         token_at.append(at)
-        spans.append((token.idx, token.idx + len(token.text)))
-        parts.append(piece)
-        at += len(piece)
-        words.add(lower)
-        words.add(lemma)
+        at += len(part)
+    spans = [(r[2], r[2] + r[3]) for r in rows]
+    words = {p[1] for p in pieces} | {p[2] for p in pieces}
     return TokenText(text, "".join(parts) + _T, tuple(token_at), tuple(spans), frozenset(words))
+
+
+def _piece(layer, orth_id: int, lemma_id: int) -> tuple[str, str, str]:
+    strings = layer.nlp.vocab.strings
+    orth = strings[orth_id].replace(_T, " ").replace(_F, " ")
+    lower = orth.lower().replace("’", "'")
+    lemma = strings[lemma_id].replace("’", "'") or lower
+    piece = _PIECES[orth_id] = (f"{_T}{orth}{_F}{lemma}{_F}{lower}", lower, lemma)
+    return piece
 
 
 # ------------------------------------------------------------------ parsing
