@@ -5,9 +5,12 @@
     python scripts/pattern_matches.py 're:\\bwe (?:do not|never) sell'     # any regular expression
     python scripts/pattern_matches.py mod:mod-lexical-negation             # a modifier rule of modifiers.ttl
     python scripts/pattern_matches.py mod:all                              # every modifier rule, one line each
+    python scripts/pattern_matches.py tokens:all                           # every cue's token patterns, one line each
+    python scripts/pattern_matches.py tokens:share                         # one cue's token patterns, one line each
     [--folder ../shared/corpus/tosback/latest] [--show 40]
 
-Sentences are those policykg reads (its reader and structure). Prints how many sentences of how many
+Sentences are those policykg reads (its reader and structure); cues are also asked of the headings
+and list lead-ins they are asked of in extraction. Prints how many sentences of how many
 policies match, then the first --show, one per line with its policy. A pattern is supported when
 sentences of at least three different policies match and, read, say what the pattern claims.
 """
@@ -66,25 +69,38 @@ def main(argv: list[str] | None = None) -> int:
     from policykg.errors import InputError
     from policykg.ingest.pipeline import policy_files, read_document
 
+    # (label, pattern): a line each
     if args.pattern == "mod:all":
         from policykg.ingest.reading import packaged_rules
 
-        specs = [f"mod:{r.name}" for r in packaged_rules().rules]
+        specs = [(f"mod:{r.name}", compile_spec(f"mod:{r.name}")) for r in packaged_rules().rules]
+    elif args.pattern.startswith("tokens:"):
+        from policykg.ingest.lexicon import load_lexicon
+        from policykg.ingest.tokenpatterns import TokenCue
+
+        wanted = args.pattern.removeprefix("tokens:")
+        specs = [(f"cue-{name} {p}", TokenCue([p])) for name, cue in sorted(load_lexicon().cues.items())
+                 if wanted in ("all", name) and isinstance(cue, TokenCue) for p in cue.patterns]
+        if not specs:
+            raise SystemExit(f"pattern_matches: no cue {wanted!r} with token patterns")
     else:
-        specs = [args.pattern]
-    patterns = [(spec, compile_spec(spec)) for spec in specs]
-    hits: dict[str, list[tuple[str, str]]] = {spec: [] for spec in specs}
+        specs = [(args.pattern, compile_spec(args.pattern))]
+    # cues are asked of headings and lead-ins too
+    with_blocks = args.pattern.startswith(("tokens:", "cue:"))
+    hits: list[list[tuple[str, str]]] = [[] for _ in specs]
     files, _ = policy_files([args.folder])
     for file in files:
         try:
             doc = read_document(file.path, file.slug)
         except InputError:
             continue
-        for spec, pattern in patterns:
-            hits[spec] += [(doc.slug, s.text) for s in doc.sentences if pattern.search(s.text)]
-    for spec in specs:
-        found = hits[spec]
-        print(f"{len(found)} sentences of {len({p for p, _ in found})} policies match {spec}")
+        texts = [s.text for s in doc.sentences]
+        if with_blocks:
+            texts += list(dict.fromkeys(t for s in doc.sentences for t in (*s.block.headings[-2:], s.block.lead) if t))
+        for found, (_, pattern) in zip(hits, specs):
+            found += [(doc.slug, t) for t in texts if pattern.search(t)]
+    for found, (label, _) in zip(hits, specs):
+        print(f"{len(found)} texts of {len({p for p, _ in found})} policies match {label}")
         if len(specs) == 1:
             for policy, text in found[:args.show]:
                 print(f"{policy:28} {text[:220]}")
