@@ -22,8 +22,8 @@ a sequence of token tests separated by spaces:
 ==============  =====================================================================================
 
 spaCy's :class:`~spacy.matcher.Matcher` runs patterns like these, but it tries every pattern at every
-token and evaluates set predicates in Python: the cues (some 300 patterns) took about 60 s of CPU
-per pass over the corpus's sentences, against about 2 s this way. So each pattern is compiled into
+token and evaluates set predicates in Python: a Matcher of 300 patterns like the cues' took 55 s of
+CPU over a quarter of the corpus's sentences (README, "How it works"). So each pattern is compiled into
 one regular expression over the text's tokens written out as ``\\x1e ORTH \\x1f LEMMA \\x1f LOWER``,
 which Python's regex engine matches in C; a match's token positions map back to the text's
 characters. A pattern also yields the words it cannot match without (its *gate*): a text none of
