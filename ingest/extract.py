@@ -49,7 +49,6 @@ PROHIBITED = pk("Prohibited")
 
 _DEFINITION = re.compile(r"^\W*(?!(?:This|That|It|Which|What|Who|These|Those|Such|Doing so|Doing this|Otherwise)\b)[\"“‘']?[A-Z](?>[\w'’-]*)(?:\s+(?>[\w'’-]+)){0,4}?[\"”’']?\s*(?:\([^)]*\)\s*)?"
                          r"(?:means|refers? to|shall mean|is defined as|has the meaning)\b")
-_DEFINES = re.compile(r"\b(?:means|refers? to|shall mean|is defined as)\b")
 
 
 # How sure the topic model must be before a rule reads a sentence its cues did not select.
@@ -75,6 +74,7 @@ class Reader:
         self._lower: dict[str, str] = {}
         self._layer = reading_layer()
         self._readings: dict[str, Reading] = {}
+        self._clause_readings: dict[str, Reading] = {}
 
     def says(self, cue: str, text: str) -> re.Match[str] | None:
         key = (cue, text)
@@ -148,7 +148,7 @@ class Reader:
     def defines(self, s: Sentence) -> bool:
         """A definition ("Affiliate means an entity that ...") states no practice."""
         return bool(_DEFINITION.match(s.text)) or (
-            self.heading_says("definitions-heading", s) and bool(_DEFINES.search(s.text)))
+            self.heading_says("definitions-heading", s) and bool(self.says("defines", s.text)))
 
     def heading_says(self, cue: str, s: Sentence) -> bool:
         return any(self.says(cue, h) for h in s.block.headings[-2:])
@@ -169,6 +169,13 @@ class Reader:
         found = self._readings.get(text)
         if found is None:
             found = self._readings[text] = self._layer.read(text)
+        return found
+
+    def clauses(self, text: str) -> Reading:
+        """:meth:`reading`, with the clauses of ``text`` split even where no modifier is found."""
+        found = self._clause_readings.get(text)
+        if found is None:
+            found = self._clause_readings[text] = self._layer.read(text, clauses=True)
         return found
 
     def negated_at(self, text: str, pos: int) -> bool:
@@ -223,7 +230,6 @@ def collection(doc: Document, r: Reader) -> Iterator[Fact]:
             yield Fact("Collection", s, (("dpv:hasPersonalData", iri(concept)), ("pk:modality", PERMITTED)))
 
 
-_PURPOSE_SPLIT = re.compile(r"\b(?:to|for|in order to|so that|so we can|help(?:s)? us|allow(?:s)? us|enable(?:s)? us|purposes? of|such as|including|like)\b", re.I)
 
 
 def _headings_over_data_labels(doc: Document, r: Reader) -> set[Block]:
@@ -260,7 +266,7 @@ def use(doc: Document, r: Reader) -> Iterator[Fact]:
             continue
         start = 0
         if verb and not in_list:
-            after = _PURPOSE_SPLIT.search(s.text, verb.start())
+            after = r.lex.cue("purpose-marker").search(s.text, verb.start())
             start = after.start() if after else verb.start()
         for concept, negated in _concepts_in(r, "purpose", s, start=start):
             if negated:
@@ -273,8 +279,6 @@ def use(doc: Document, r: Reader) -> Iterator[Fact]:
 _NOT_PERSONAL = frozenset({NOT_PERSONAL_DATA})
 
 
-# "the data you provide", "if you provide information to such third parties": the person gives, we do not disclose
-_PERSON_GIVES = re.compile(r"\byou\s+(?:\w+\s+){0,2}?$", re.I)
 
 
 def _disclosing_verb(r: Reader, text: str) -> re.Match[str] | None:
@@ -284,7 +288,8 @@ def _disclosing_verb(r: Reader, text: str) -> re.Match[str] | None:
     given = -1
     for m in r.lex.cue("share").finditer(text):
         word = m.group(0).lower()
-        if word.startswith(("provid", "give")) and _PERSON_GIVES.search(text[max(0, m.start() - 40):m.start()]):
+        # "the data you provide", "if you provide information to such third parties": the person gives
+        if word.startswith(("provid", "give")) and r.says("person-before", text[max(0, m.start() - 40):m.start()]):
             given = m.end()
             continue
         if given >= 0 and word.startswith(("to ", "with ")) and m.start() - given < 60:
@@ -302,7 +307,6 @@ def disclosure(doc: Document, r: Reader) -> Iterator[Fact]:
         if not (verb or in_list or r.heading_says("share-heading", s)):
             continue
         merger = r.says("merger", s.text)
-        legal = re.search(r"\b(?:law|legal|court|subpoena|warrant|government|authorit|police|regulator)", s.text, re.I)
         qualified = r.says("not-a-ruled-out-disclosure", s.text)
         if verb and r.reading(s.text).is_(THIRD_PARTY_SUBJECT, verb.start()):
             continue   # "advertisers may share it with their partners": another party's disclosure
@@ -317,7 +321,7 @@ def disclosure(doc: Document, r: Reader) -> Iterator[Fact]:
             yield Fact("Disclosure", s, tuple(props))
         if merger and (verb or in_list) and r.says("merger-transfer", s.text) and not r.negated_at(s.text, merger.start()):
             yield Fact("Disclosure", s, (("dpv:hasRecipient", pk("Acquirer")), ("pk:modality", PERMITTED)))
-        if legal and verb and not r.negated_at(s.text, verb.start()):
+        if verb and not r.negated_at(s.text, verb.start()):
             if r.says("law-enforcement", s.text):
                 yield Fact("Disclosure", s, (("dpv:hasRecipient", iri(DPV + "LawEnforcementOrganisation")), ("pk:modality", PERMITTED)))
             elif r.says("required-by-law", s.text):
@@ -356,9 +360,7 @@ def corporate_transaction(doc: Document, r: Reader) -> Iterator[Fact]:
         scope = s.text
         if i + 1 < len(sentences) and sentences[i + 1].block is s.block:
             nxt = sentences[i + 1].text
-            refers_back = re.search(r"\b(?:such|this|that|these|the) (?:event|transaction|case|circumstances?|situation|transfer)\b|"
-                                    r"\bif this happens\b|\bsuccessor\b|\bacquir|\b(?:is|are|be|being) (?:transferred|shared|disclosed|sold|assigned)\b", nxt, re.I)
-            if refers_back and (r.says("notice-given", nxt) or r.says("consent-required", nxt) or r.says("consent-absent", nxt)):
+            if r.says("refers-back", nxt) and (r.says("notice-given", nxt) or r.says("consent-required", nxt) or r.says("consent-absent", nxt)):
                 scope += " " + nxt
         consent = r.says("consent-required", scope)
         without = r.says("consent-absent", scope)
@@ -370,9 +372,6 @@ def corporate_transaction(doc: Document, r: Reader) -> Iterator[Fact]:
         if r.says("notice-given", scope):
             props.append(("pk:hasSafeguard", pk("NoticeSafeguard")))
         yield Fact("Disclosure", s, tuple(props))
-
-
-_DENIED_AFTER = re.compile(r"\b(?:but|and)\s+(?:we|I)\s*(?:will|'ll|’ll|do|would)?\s*(?:never|not|n't|n’t)\s+(?:ever\s+)?do\s+(?:that|this|so)\b", re.I)
 
 
 # What the reading layer may say of a sale word that makes it no sale of personal data by the company:
@@ -411,19 +410,19 @@ def sale(doc: Document, r: Reader) -> Iterator[Fact]:
             if r.says("merger", s.text) and not r.negated_at(s.text, m.start()):
                 continue
             head = s.text[:m.start()]
-            if re.search(r"\b(?:right to|request that we|ask us to|opt[- ]out of|means|definition of)\b", head, re.I):
+            if r.says("practice-named", head):
                 continue  # names the practice (a right, a definition), does not state it
             if r.reading(s.text).categories_at(m.start()) & _NOT_THE_COMPANYS_SALE:
                 read_as_other = True
                 continue
-            clause = re.split(r"[;:]|,\s+(?:but|however|and we|although)\b", s.text[m.end():], maxsplit=1)[0][:80]
-            passive = re.search(r"\b(?:is|are|be|been|being|was|were)\s+(?:\w+\s+){0,2}$", head, re.I)
+            # the object: after the verb in its clause, or before it when the verb is passive ("... be sold")
+            clause = s.text[m.end():r.clauses(s.text).clause_at(m.start())[1]][:80]
+            passive = r.says("passive-before", head)
             obj = lex.cue("sale-object").search(clause) or (
                 passive and lex.cue("sale-object").search(head[-160:]))
             if not obj:
                 continue
-            # "others sell their users' information, but we'll never do that": denied after the fact
-            negated = r.negated_at(s.text, m.start()) or bool(_DENIED_AFTER.search(s.text, m.end()))
+            negated = r.negated_at(s.text, m.start())
             cues_found = True
             yield Fact("Sale", s, (("pk:modality", PROHIBITED if negated else PERMITTED),))
         # the models do not overrule the reading layer: a sale it reads as a third party's, of data that is
@@ -460,7 +459,7 @@ def retention(doc: Document, r: Reader) -> Iterator[Fact]:
             continue
         if r.says("not-retention", s.text):
             continue
-        if r.says("children", s.text) and re.search(r"\b(?:under|below|younger|age)\b", s.text, re.I):
+        if r.says("children", s.text) and r.says("age-limit", s.text):
             continue
         found = False
         for m in _PERIOD.finditer(s.text):
@@ -469,7 +468,7 @@ def retention(doc: Document, r: Reader) -> Iterator[Fact]:
             unit = m.group(2).lower()
             if not n or (unit == "year" and n > 100):
                 continue
-            if re.search(r"\b(?:age|old|years of age)\b", s.text[m.end():m.end() + 12], re.I):
+            if r.says("of-age", s.text[m.end():m.end() + 12]):
                 continue
             code = _DURATION_UNITS[unit]
             duration = f"PT{n}H" if code == "H" else (f"P{n * 7}D" if code == "W" else f"P{n}{code}")
@@ -537,7 +536,7 @@ def rights(doc: Document, r: Reader) -> Iterator[Fact]:
         in_list = s.block.kind in ("item", "row") and (r.lead_says("rights", s) or r.heading_says("rights-heading", s))
         if not (r.says("rights", s.text) or in_list):
             continue
-        if r.says("company-acts-on-data", s.text) and not re.search(r"\byou\b", s.text, re.I):
+        if r.says("company-acts-on-data", s.text) and not r.says("the-person", s.text):
             continue  # "we may delete inactive accounts" with no "you": what the company does, not a right
         # "Developer reserves the right to update this policy": a right's word inside such a span is not the user's
         elsewhere = r.spans("rights-not-users", s.text)
@@ -547,10 +546,6 @@ def rights(doc: Document, r: Reader) -> Iterator[Fact]:
             yield Fact("RightStatement", s, (("pk:right", iri(m.concept)),))
 
 
-# "a legitimate interest in complying with legal obligations": what follows describes the interest
-# ", and to comply with our legal obligations" after it is a second ground, coordinated with the first
-_INTEREST_DESCRIPTION = re.compile(r"\blegitimate (?:business )?interests?\s+(?:in|to|of|which|that|such as|including|namely|for)\b"
-                                   r"(?:(?!,\s*(?:and|or)\s+to\s)[^.;])*", re.I)
 
 
 def legal_bases(doc: Document, r: Reader) -> Iterator[Fact]:
@@ -560,11 +555,13 @@ def legal_bases(doc: Document, r: Reader) -> Iterator[Fact]:
         heading = r.heading_says("legal-basis-heading", s)
         if not (r.says("legal-basis", s.text) or heading or r.lead_says("legal-basis", s)):
             continue
-        if r.says("retention-keep", s.text) and r.says("retention-criteria", s.text) and not re.search(r"\b(?:legal|lawful) bas[ie]s\b", s.text, re.I):
+        if r.says("retention-keep", s.text) and r.says("retention-criteria", s.text) and not r.says("legal-basis-named", s.text):
             continue  # "kept as long as necessary to fulfil contractual obligations" is retention, not a basis
         if s.block.kind in ("item", "row") and s.block.lead and r.find("legal-basis", s.block.lead):
             continue  # "for our legitimate interests, which include: - Comply with law ...": the items are interests
-        described = [(m.start() + len("legitimate interest"), m.end()) for m in _INTEREST_DESCRIPTION.finditer(s.text)]
+        # "a legitimate interest in complying with legal obligations": what follows describes the interest
+        described = [(m.start() + len("legitimate interest"), m.end())
+                     for m in r.lex.cue("interest-description").finditer(s.text)]
         for m in r.find("legal-basis", s.text):
             if any(a <= m.start < b for a, b in described):
                 continue
@@ -634,7 +631,7 @@ def change_notice(doc: Document, r: Reader) -> Iterator[Fact]:
         follows_change = previous is not None and previous.block is s.block and r.says("change", previous.text)
         previous = s
         if not (r.says("change", s.text) or ((r.heading_says("change-heading", s) or follows_change) and
-                                             re.search(r"\b(?:change|update|modif|revis|amend|post|notify|notice)", s.text, re.I))):
+                                             r.says("change-word", s.text))):
             continue
         for mechanism in ("posting", "direct", "prior"):
             said = [m for m in lex.cue(f"change-{mechanism}").finditer(s.text)
@@ -642,7 +639,7 @@ def change_notice(doc: Document, r: Reader) -> Iterator[Fact]:
             if mechanism == "direct":
                 # "we will post the changes to notify you": the notice is the posting itself
                 said = [m for m in said if not (m.group(0).lower().startswith("notify")
-                                                and re.search(r"\bpost\w*\b[^.]{0,60}$", s.text[:m.start()], re.I))]
+                                                and r.says("posted-before", s.text[:m.start()]))]
             if said:
                 yield Fact("ChangeNoticeStatement", s, (("pk:mechanism", literal(mechanism)),))
 
@@ -671,9 +668,6 @@ def _dnt_stance_by_rules(r: Reader, text: str) -> str:
 DNT_DENIAL_CONFIDENCE = 0.6
 
 
-# "Do Not Track is a privacy preference that you can set ...": what DNT is, not what the company does
-_DNT_DEFINED = re.compile(r"^\W*(?:the\s+)?[\"“']?do[- ]not[- ]track[\"”']?\s*(?:\([\"“']?DNT[\"”']?\)\s*)?"
-                          r"(?:is|are|refers to|means|was)\s+(?:a|an|the)\b", re.I)
 
 
 def _dnt_stance(r: Reader, s: Sentence) -> tuple[str, bool]:
@@ -686,7 +680,7 @@ def _dnt_stance(r: Reader, s: Sentence) -> tuple[str, bool]:
     at least DNT_DENIAL_CONFIDENCE sure. The model never decides "honored": its training data holds too
     few such sentences (policykg/models/MODEL-CARD.md).
     """
-    if _DNT_DEFINED.match(s.text):
+    if r.says("dnt-defined", s.text):      # what DNT is, not what the company does
         return "mentioned", True
     found = _dnt_stance_by_rules(r, s.text)
     if found == "mentioned" and r.classifiers:

@@ -269,7 +269,9 @@ class ReadingLayer:
         found = self._lemma_hashes[lower] = strings.add(self._lemmas.get(word, word))
         return found
 
-    def read(self, text: str) -> Reading:
+    def read(self, text: str, *, clauses: bool = False) -> Reading:
+        """``text`` read: its tokens, clauses and modifiers. A text with no modifier is one clause unless
+        ``clauses`` asks for its clauses anyway (a rule that reads a verb's object up to its clause's end)."""
         from spacy.attrs import IDX, LENGTH
 
         doc = self.lemma_doc(text)
@@ -278,7 +280,7 @@ class ReadingLayer:
         tokens = [(lowered[a:a + n] if lowered is not None else text[a:a + n].lower()) for a, n in offsets]
         starts = [a for a, _ in offsets]
         words = set(tokens)
-        if not self._any_text and self._trigger_words.isdisjoint(words):
+        if not clauses and not self._any_text and self._trigger_words.isdisjoint(words):
             return Reading(text, tokens, starts, [0] * len(tokens), [])
         strings = self.nlp.vocab.strings
         found = [(strings[k], a, b) for k, a, b in self._phrases(doc)]
@@ -291,7 +293,7 @@ class ReadingLayer:
             matched = [(strings[k], a, b) for k, a, b in matcher(doc)]
             triggered = triggered or (bool(matched) and not pseudo_rule)
             found += matched
-        if not triggered:
+        if not triggered and not clauses:
             return Reading(text, tokens, starts, [0] * len(tokens), [])
         roles: dict[str, list[tuple[int, int]]] = {role: [] for role in _ROLES}
         triggers: list[tuple[ModifierRule, int, int]] = []

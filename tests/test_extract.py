@@ -890,3 +890,18 @@ def test_a_merger_that_moves_data(read_facts, text):
 def test_data_that_will_not_be_merged_is_no_merger(read_facts):
     facts = read_facts("The IP address sent by the analytics tool will not be merged with other data.", kind="Disclosure")
     assert not [f for f in facts if f.get("pk:hasCondition")]
+
+
+def test_a_sale_object_is_looked_for_in_the_sale_words_clause(read_facts):
+    assert not read_facts("We sell gift cards; personal information you give us stays with us.", kind="Sale")
+    facts = read_facts("We may sell, if the law allows it, your personal information to partners.", kind="Sale")
+    assert not facts     # the "if" clause ends the sale word's clause before its object
+
+
+def test_a_sale_denied_after_the_fact(read_facts):
+    facts = read_facts("Some companies sell your personal information, but we will never do that.", kind="Sale")
+    assert modalities(facts, "Sale") == {"pk:Prohibited"}
+
+
+def test_a_sale_named_by_a_right_is_no_sale(read_facts):
+    assert not read_facts("You have the right to opt out of the sale of your personal information.", kind="Sale")

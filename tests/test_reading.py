@@ -27,6 +27,18 @@ def test_negation_does_not_reach_back():
     assert NEGATED not in said("We share your data and nothing else.", "share")
 
 
+def test_a_denial_after_the_fact_reaches_back_over_the_sentence():
+    text = "Other apps sell their users' information, but we will never do that."
+    assert NEGATED in said(text, "sell")
+    assert NEGATED not in said("Other apps sell their users' information, and we do that too.", "sell")
+
+
+def test_clauses_are_split_on_request_where_no_modifier_is_found():
+    text = "We sell gift cards; your information stays with us."
+    assert reading_layer().read(text).clause_at(text.index("sell")) == (0, len(text))    # one clause
+    assert reading_layer().read(text, clauses=True).clause_at(text.index("sell")) == (0, text.index(";"))
+
+
 @pytest.mark.parametrize("text, word", [
     ("We are unable to respond to such signals.", "respond"),
     ("We take no action in response to these signals.", "action"),
