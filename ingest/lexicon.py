@@ -1,7 +1,7 @@
 """The words extraction matches, loaded from the ontology's Turtle files.
 
 ``vocabulary/*.ttl`` holds SKOS concepts with their DPV IRIs and our synonyms (``skos:altLabel``,
-and ``pk:pattern`` regexes where a phrase cannot say it); ``cues.ttl`` holds the cues' token patterns
+and ``pk:tokenPattern`` token patterns, or ``pk:pattern`` regexes, where a phrase cannot say it); ``cues.ttl`` holds the cues' token patterns
 (:mod:`policykg.ingest.tokenpatterns`) that tell what a sentence is about (collection, sharing,
 rights, ...); ``controller-cues.ttl`` the
 wordings that name the controller, handed on as :class:`ControllerCues` (their name slots are filled by
@@ -61,11 +61,11 @@ class ConceptMatcher:
     """Finds the concepts of one scheme in a text: longest label first, whole words, plurals allowed.
 
     Labels are looked up as word n-grams in a dictionary (a space or hyphen in a label matches any
-    run of spaces and hyphens), which stays fast with thousands of labels; ``pk:pattern`` regexes
-    are run as they are.
+    run of spaces and hyphens), which stays fast with thousands of labels; ``pk:tokenPattern`` token
+    patterns and ``pk:pattern`` regexes are run as they are.
     """
 
-    def __init__(self, labels: dict[str, str], patterns: list[tuple[re.Pattern[str], str]]):
+    def __init__(self, labels: dict[str, str], patterns: list[tuple[re.Pattern[str] | TokenCue, str]]):
         self._by_words: dict[tuple[str, ...], str] = {}
         for label, concept in labels.items():
             words = tuple(w.lower() for w in _TOKEN.findall(label.replace("’", "'")))
@@ -328,7 +328,7 @@ def load_lexicon() -> Lexicon:
     for name, local in SCHEMES.items():
         scheme_iri = PK + local
         labels: dict[str, str] = {}
-        regexes: list[tuple[re.Pattern[str], str]] = []
+        regexes: list[tuple[re.Pattern[str] | TokenCue, str]] = []
         for concept, scheme in in_scheme.items():
             if scheme != scheme_iri:
                 continue
@@ -336,6 +336,11 @@ def load_lexicon() -> Lexicon:
                 labels.setdefault(normalise_label(label), concept)
             for pattern in patterns.get(concept, []):
                 regexes.append((re.compile(pattern, re.IGNORECASE), concept))
+            for pattern in tokens.get(concept, []):
+                try:
+                    regexes.append((TokenCue([pattern]), concept))
+                except PatternError as exc:
+                    raise ValueError(f"vocabulary: {concept.rsplit('#', 1)[-1]}: {exc}") from None
         schemes[name] = ConceptMatcher(labels, regexes)
     cues: dict[str, CuePattern | TokenCue | EitherCue] = {}
     for name, pats in cue_patterns.items():

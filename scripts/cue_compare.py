@@ -8,9 +8,12 @@ reverse, with the words each matched and how many policies each side's texts com
 
     python scripts/cue_compare.py --baseline f07aacc collect share
     python scripts/cue_compare.py --baseline f07aacc --all --show 0        # counts of every cue
+    python scripts/cue_compare.py --baseline f07aacc concept:ServiceProvision   # a concept's patterns
 
 The earlier cue is read from ``ontology/cues.ttl`` of the baseline commit (its pk:pattern regexes,
 gated by its pk:hint substrings as the rules gate them); the current one from the installed lexicon.
+``concept:NAME`` compares a vocabulary concept's patterns (pk:pattern then, pk:tokenPattern or
+pk:pattern now; its labels are left out).
 """
 from __future__ import annotations
 
@@ -62,6 +65,32 @@ def baseline_cues(rev: str) -> tuple[dict[str, list[str]], dict[str, list[str]]]
     return patterns, hints
 
 
+def baseline_concept_patterns(rev: str) -> dict[str, list[str]]:
+    """The pk:pattern regexes of each vocabulary concept (by local name) in ``rev``."""
+    import pyoxigraph as ox
+
+    names = subprocess.run(["git", "-C", str(ROOT), "ls-tree", "-r", "--name-only", rev, "ontology/vocabulary"],
+                           check=True, capture_output=True, text=True).stdout.split()
+    patterns: dict[str, list[str]] = defaultdict(list)
+    for name in names:
+        data = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:{name}"], check=True, capture_output=True).stdout
+        for t in ox.parse(data, ox.RdfFormat.TURTLE):
+            if t.predicate.value == PK + "pattern":
+                patterns[t.subject.value.rsplit("#", 1)[-1].rsplit("/", 1)[-1]].append(t.object.value)
+    return patterns
+
+
+class _AnyOf:
+    """The first match of any of a concept's patterns."""
+
+    def __init__(self, patterns):
+        self.patterns = patterns
+
+    def search(self, text: str):
+        found = [m for m in (p.search(text) for p in self.patterns) if m]
+        return min(found, key=lambda m: m.start()) if found else None
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("cues", nargs="*", help="cue names without 'cue-'")
@@ -75,13 +104,23 @@ def main() -> int:
 
     old_patterns, old_hints = baseline_cues(args.baseline)
     names = sorted(old_patterns) if args.all else args.cues
+    concept_patterns = baseline_concept_patterns(args.baseline) if any(n.startswith("concept:") for n in names) else {}
     if not names:
         ap.error("name a cue, or give --all")
     lexicon = load_lexicon()
     texts = corpus_texts(Path(args.corpus))
     print(f"{len(texts)} distinct texts of the corpus\n")
     for name in names:
-        if name not in old_patterns:
+        if name.startswith("concept:"):
+            local = name.removeprefix("concept:")
+            if local not in concept_patterns:
+                print(f"{name}: no pk:pattern in {args.baseline}'s vocabulary")
+                continue
+            now = [p for m in lexicon.schemes.values() for p, c in m._patterns
+                   if c.rsplit("#", 1)[-1].rsplit("/", 1)[-1] == local]
+            old_patterns[name] = concept_patterns[local]
+            lexicon.cues[name] = _AnyOf(now)
+        elif name not in old_patterns:
             print(f"cue-{name}: not in {args.baseline}'s cues.ttl")
             continue
         old = CuePattern("|".join(f"(?:{p})" for p in old_patterns[name]))
@@ -108,7 +147,8 @@ def main() -> int:
                 only_new.append((text, b.group(0)))
         pol_old = {p for t, _ in only_old for p in texts[t]}
         pol_new = {p for t, _ in only_new for p in texts[t]}
-        print(f"cue-{name}: both {both} (first match elsewhere in {moved}); only before {len(only_old)} "
+        label = name if name.startswith("concept:") else f"cue-{name}"
+        print(f"{label}: both {both} (first match elsewhere in {moved}); only before {len(only_old)} "
               f"({len(pol_old)} policies); only now {len(only_new)} ({len(pol_new)} policies)")
         for label, rows in (("only before", only_old), ("only now", only_new)):
             for text, words in rows[:args.show]:
