@@ -24,7 +24,8 @@ a sequence of token tests separated by spaces:
 spaCy's :class:`~spacy.matcher.Matcher` runs patterns like these, but it tries every pattern at every
 token and evaluates set predicates in Python: a Matcher of 300 patterns like the cues' took 55 s of
 CPU over a quarter of the corpus's sentences (README, "How it works"). So each pattern is compiled into
-one regular expression over the text's tokens written out as ``\\x1e ORTH \\x1f LEMMA \\x1f LOWER``,
+one regular expression over the text's tokens written out as ``\\x1e ORTH \\x1f CLASSES \\x1f LEMMA \\x1f LOWER``
+(CLASSES: the /regex/ tests the word passes),
 which Python's regex engine matches in C; a match's token positions map back to the text's
 characters. A pattern also yields the words it cannot match without (its *gate*): a text none of
 whose forms or lemmas is among them is not searched.
@@ -38,12 +39,31 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 _T = "\x1e"      # starts a token
-_F = "\x1f"      # separates its fields: orth, lemma, lower
+_F = "\x1f"      # separates its fields: orth, word classes, lemma, lower
+_C, _E = "\x02", "\x03"   # around the number of each /regex/ word test the word passes
 
-# possessive: a test consumes whole fields and tokens, never part of one (Python 3.11)
-_ANY = f"{_T}[^{_T}]*+"
+# possessive: a test consumes whole fields and tokens, never part of one (Python 3.11); a token has at
+# least its orth, so _ANY never takes the mark that ends the text
+_ANY = f"{_T}[^{_T}]++"
 _REST = f"[^{_T}]*+"
 _SKIP = f"[^{_T}{_F}]*+{_F}"            # one field and its separator
+
+# The /regex/ word tests of every compiled pattern, numbered: each word's piece lists the tests its
+# lower-case form passes (a regular expression on the token string itself could run across tokens:
+# \s and . match the separators). Computed once per distinct word, like the rest of the piece.
+_CLASSES: list[re.Pattern[str]] = []
+_CLASS_NUMBERS: dict[str, int] = {}
+
+
+def _word_class(body: str) -> int:
+    number = _CLASS_NUMBERS.get(body)
+    if number is None:
+        number = _CLASS_NUMBERS[body] = len(_CLASSES)
+        _CLASSES.append(re.compile(body))
+        _PIECES.clear()            # pieces made before this test do not list it
+        token_text.cache_clear()
+    return number
+
 
 
 class PatternError(ValueError):
@@ -104,10 +124,11 @@ def token_text(text: str) -> TokenText:
 
 def _piece(layer, orth_id: int, lemma_id: int) -> tuple[str, str, str]:
     strings = layer.nlp.vocab.strings
-    orth = strings[orth_id].replace(_T, " ").replace(_F, " ")
+    orth = strings[orth_id].replace(_T, " ").replace(_F, " ").replace(_C, " ").replace(_E, " ")
     lower = orth.lower().replace("’", "'")
     lemma = strings[lemma_id].replace("’", "'") or lower
-    piece = _PIECES[orth_id] = (f"{_T}{orth}{_F}{lemma}{_F}{lower}", lower, lemma)
+    classes = "".join(f"{_C}{n}{_E}" for n, rx in enumerate(_CLASSES) if rx.fullmatch(lower))
+    piece = _PIECES[orth_id] = (f"{_T}{orth}{_F}{classes}{_F}{lemma}{_F}{lower}", lower, lemma)
     return piece
 
 
@@ -285,7 +306,7 @@ class _Parser:
                 re.compile(body)
             except re.error as exc:
                 raise self.fail(f"bad regular expression {body!r}: {exc}") from None
-            return _Compiled(f"{_T}{_SKIP}{_SKIP}(?:{body})(?={_T})", None)
+            return _Compiled(f"{_T}[^{_T}]*?{_C}{_word_class(body)}{_E}{_REST}", None)
         raise self.fail(f"unexpected {value!r}")
 
     def word(self, value: str, exact: bool = False) -> _Compiled:
@@ -296,7 +317,7 @@ class _Parser:
             return _Compiled(f"{_T}{re.escape(orth)}{_F}{_REST}", frozenset({orth.lower()}))
         if not exact and value.endswith("*") and len(value) > 1:
             prefix = value[:-1].lower()
-            return _Compiled(f"{_T}{_SKIP}{_SKIP}{re.escape(prefix)}{_REST}", None)
+            return _Compiled(f"{_T}{_SKIP}{_SKIP}{_SKIP}{re.escape(prefix)}{_REST}", None)
         parts = self.split_word(value.lower())
         if not parts:
             raise self.fail(f"the word {value!r} has no tokens")
@@ -304,9 +325,9 @@ class _Parser:
         for part in parts:
             w = re.escape(part)
             if exact:
-                regexes.append(f"{_T}{_SKIP}{_SKIP}{w}(?={_T})")
+                regexes.append(f"{_T}{_SKIP}{_SKIP}{_SKIP}{w}(?={_T})")
             else:
-                regexes.append(f"{_T}{_SKIP}(?:{w}{_F}{_REST}|{_SKIP}{w}(?={_T}))")
+                regexes.append(f"{_T}{_SKIP}{_SKIP}(?:{w}{_F}{_REST}|{_SKIP}{w}(?={_T}))")
         gate = frozenset({max(parts, key=len)})
         return _Compiled("".join(regexes), gate)
 

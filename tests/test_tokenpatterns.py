@@ -42,6 +42,17 @@ def test_a_hyphenated_word_stands_for_the_tokens_spacy_makes_of_it():
     assert found("third -? party", "third-party cookies and third party cookies") == ["third-party", "third party"]
 
 
+def test_a_regex_word_stays_within_its_word():
+    assert found(r"/.*box/", "P.O. Box 12") == ["Box"]          # not "P.O. Box" as one word
+    assert found(r"/\S+/ /\d+/", "call 555 now") == ["call 555"]
+
+
+def test_any_word_is_a_word_not_the_end_of_the_text():
+    assert found("data _", "your data") == []
+    assert found("data ~[.]", "your data") == []
+    assert found("data _", "your data here") == ["data here"]
+
+
 def test_any_word_and_windows():
     assert found("we _{0,2} share", "We will not share it; we share it") == ["We will not share", "we share"]
     assert found("we _{0,2} share", "we may in some cases share") == []
