@@ -11,11 +11,9 @@ what the files say into matchers.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Any
 
 import pyoxigraph as ox
 
@@ -127,68 +125,6 @@ def normalise_label(text: str) -> str:
     return re.sub(r"[\s\-]+", " ", text.lower()).strip()
 
 
-class CuePattern:
-    """A cue's regular expression, matched case-insensitively (but for parts marked ``(?-i:...)``).
-
-    Python's case-insensitive matching is about twice as slow as plain matching, so a pattern
-    lower-cased (its escapes kept) runs case-sensitively on the lower-cased text, which is the same
-    match; offsets stay valid because lower-casing is used only where it keeps the length.
-    """
-
-    __slots__ = ("pattern", "_insensitive", "_lower")
-
-    def __init__(self, pattern: str):
-        self.pattern = pattern
-        self._insensitive = re.compile(pattern, re.IGNORECASE)
-        lowered = re.sub(r"(\\.)|([A-Z])", lambda m: m.group(1) or m.group(2).lower(), pattern)
-        # a part that keeps its case, (?-i:Do Not Track), cannot run on lower-cased text
-        self._lower: re.Pattern[str] | None = None if "(?-i:" in pattern else re.compile(lowered)
-
-    def _target(self, text: str) -> tuple[re.Pattern[str], str]:
-        if self._lower is not None:
-            lowered = text.lower()
-            if len(lowered) == len(text):
-                return self._lower, lowered
-        return self._insensitive, text
-
-    def search(self, text: str, pos: int = 0) -> re.Match[str] | None:
-        regex, target = self._target(text)
-        return regex.search(target, pos)
-
-    def match(self, text: str, pos: int = 0) -> re.Match[str] | None:
-        regex, target = self._target(text)
-        return regex.match(target, pos)
-
-    def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        regex, target = self._target(text)
-        return regex.finditer(target)
-
-
-class EitherCue:
-    """A cue with both regular expressions and token patterns: a match of either (earliest first)."""
-
-    __slots__ = ("regex", "tokens")
-
-    def __init__(self, regex: CuePattern, tokens: TokenCue):
-        self.regex = regex
-        self.tokens = tokens
-
-    @property
-    def pattern(self) -> str:
-        return f"{self.regex.pattern} | {self.tokens.pattern}"
-
-    def search(self, text: str, pos: int = 0) -> Any:
-        found = [m for m in (self.regex.search(text, pos), self.tokens.search(text, pos)) if m]
-        return min(found, key=lambda m: (m.start(), -m.end())) if found else None
-
-    def match(self, text: str, pos: int = 0) -> Any:
-        return self.regex.match(text, pos) or self.tokens.match(text, pos)
-
-    def finditer(self, text: str) -> Iterator[Any]:
-        return iter(sorted([*self.regex.finditer(text), *self.tokens.finditer(text)],
-                           key=lambda m: (m.start(), -m.end())))
-
-
 @dataclass(frozen=True, slots=True)
 class NamingCue:
     """A controller cue of ``controller-cues.ttl``: its pattern still holds its name slot ({NAME}, ...)."""
@@ -241,14 +177,14 @@ class Lexicon:
     """All matchers: one per concept scheme, one regex per cue, and the concepts' labels and parents."""
 
     schemes: dict[str, ConceptMatcher]
-    cues: dict[str, CuePattern | TokenCue | EitherCue]
-    hints: dict[str, re.Pattern[str]]     # a cue's pk:hint substrings as one regex over lower-cased text
+    cues: dict[str, TokenCue]
+    hints: dict[str, re.Pattern[str]]     # no cue has pk:hint any more: token cues gate themselves
     labels: dict[str, str]
     broader: dict[str, tuple[str, ...]]
     controller: ControllerCues
     informs: tuple[tuple[str, str], ...]   # (cue, item local name): cues that give a GDPR information item
 
-    def cue(self, name: str) -> CuePattern | TokenCue | EitherCue:
+    def cue(self, name: str) -> TokenCue:
         try:
             return self.cues[name]
         except KeyError:
@@ -342,23 +278,19 @@ def load_lexicon() -> Lexicon:
                 except PatternError as exc:
                     raise ValueError(f"vocabulary: {concept.rsplit('#', 1)[-1]}: {exc}") from None
         schemes[name] = ConceptMatcher(labels, regexes)
-    cues: dict[str, CuePattern | TokenCue | EitherCue] = {}
+    cues: dict[str, TokenCue] = {}
     for name, pats in cue_patterns.items():
         iri = PK + "cue-" + name
-        words = tokens.get(iri, [])
-        if words and iri in hints:
-            raise ValueError(f"cues.ttl: cue-{name} has pk:tokenPattern and pk:hint (a token cue gates itself by its words)")
+        if pats or iri in hints:
+            raise ValueError(f"cues.ttl: cue-{name} has pk:pattern or pk:hint: a cue says its words with pk:tokenPattern "
+                             "(ingest/tokenpatterns.py), which gates itself by the words it needs")
+        if not tokens.get(iri):
+            raise ValueError(f"cues.ttl: cue-{name} has no pk:tokenPattern")
         try:
-            token_cue = TokenCue(words) if words else None
+            cues[name] = TokenCue(tokens[iri])
         except PatternError as exc:
             raise ValueError(f"cues.ttl: cue-{name}: {exc}") from None
-        regex_cue = CuePattern("|".join(f"(?:{p})" for p in pats)) if pats else None
-        if token_cue and regex_cue:
-            cues[name] = EitherCue(regex_cue, token_cue)
-        elif token_cue or regex_cue:
-            cues[name] = token_cue or regex_cue
-    cue_hints = {iri.removeprefix(PK + "cue-"): re.compile("|".join(map(re.escape, h)))
-                 for iri, h in hints.items() if iri in cue_iris and h}
+    cue_hints: dict[str, re.Pattern[str]] = {}
     cue_items = tuple(sorted((iri.removeprefix(PK + "cue-"), item) for iri, items in informs.items()
                              if iri in cue_iris for item in items))
     return Lexicon(schemes, cues, cue_hints, pref, {k: tuple(v) for k, v in broader.items()}, controller, cue_items)

@@ -18,6 +18,7 @@ pk:pattern now; its labels are left out).
 from __future__ import annotations
 
 import argparse
+import re
 import subprocess
 import sys
 from collections import defaultdict
@@ -100,7 +101,7 @@ def main() -> int:
     ap.add_argument("--show", type=int, default=12, help="texts shown per side (default 12)")
     args = ap.parse_args()
 
-    from policykg.ingest.lexicon import CuePattern, load_lexicon
+    from policykg.ingest.lexicon import load_lexicon
 
     old_patterns, old_hints = baseline_cues(args.baseline)
     names = sorted(old_patterns) if args.all else args.cues
@@ -123,7 +124,7 @@ def main() -> int:
         elif name not in old_patterns:
             print(f"cue-{name}: not in {args.baseline}'s cues.ttl")
             continue
-        old = CuePattern("|".join(f"(?:{p})" for p in old_patterns[name]))
+        old = re.compile("|".join(f"(?:{p})" for p in old_patterns[name]), re.IGNORECASE)
         hints = old_hints.get(name)
         new = lexicon.cues.get(name)
         new_hints = lexicon.hints.get(name)

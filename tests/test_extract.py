@@ -731,18 +731,6 @@ def test_a_country_without_an_adequacy_decision_is_no_safeguard(read_facts):
     assert not values(facts, "CrossBorderTransfer", "pk:hasTransferSafeguard")
 
 
-def test_cue_patterns_match_the_same_on_lower_cased_text_as_case_insensitively():
-    from policykg.ingest.lexicon import load_lexicon
-
-    lexicon = load_lexicon()
-    text = "We Do Not respond to DNT signals; contact Us at 21 Example Row, Manchester, per GDPR Art. 6."
-    for name, cue in lexicon.cues.items():
-        if not hasattr(cue, "_insensitive"):     # token patterns: tests/test_tokenpatterns.py
-            continue
-        expected = [m.span() for m in cue._insensitive.finditer(text)]
-        assert [m.span() for m in cue.finditer(text)] == expected, name
-
-
 def test_information_about_your_use_of_the_service_is_usage_data(read_facts):
     facts = read_facts("We collect information about your use of the app and your company details.")
     assert {"pd:ServiceConsumptionBehaviour", "pd:CurrentEmployment"} <= values(facts, "Collection", "dpv:hasPersonalData")
