@@ -56,6 +56,9 @@ _DEFINES = re.compile(r"\b(?:means|refers? to|shall mean|is defined as)\b")
 STATES_CONFIDENCE = 0.8
 
 
+_UNASKED = object()
+
+
 class Reader:
     """Cue tests on one sentence, its section headings and the lead-in of its list.
 
@@ -78,19 +81,19 @@ class Reader:
 
     def says(self, cue: str, text: str) -> re.Match[str] | None:
         key = (cue, text)
-        try:
-            return self._memo[key]
-        except KeyError:
-            hints = self.lex.hints.get(cue)
-            if hints is not None:
-                lower = self._lower.get(text)
-                if lower is None:
-                    lower = self._lower[text] = text.lower()
-                if not hints.search(lower):
-                    self._memo[key] = None
-                    return None
-            found = self._memo[key] = self.lex.cue(cue).search(text)
+        found = self._memo.get(key, _UNASKED)   # half the calls are a first question: no KeyError raised
+        if found is not _UNASKED:
             return found
+        hints = self.lex.hints.get(cue)
+        if hints is not None:
+            lower = self._lower.get(text)
+            if lower is None:
+                lower = self._lower[text] = text.lower()
+            if not hints.search(lower):
+                self._memo[key] = None
+                return None
+        found = self._memo[key] = self.lex.cue(cue).search(text)
+        return found
 
     # -- the sentence classifiers (policykg.ingest.classify), asked lazily, once per sentence
 

@@ -48,7 +48,10 @@ Words = tuple[list[tuple[int, int, str]], list[bool]]
 def tokenise(text: str) -> Words:
     """Lower-cased word tokens with offsets, and for each pair of neighbours whether they are joined
     only by spaces or hyphens (the words of a label must be: "e-mail", "IP address")."""
-    tokens = [(m.start(), m.end(), m.group(0).lower().replace("’", "'")) for m in _TOKEN.finditer(text)]
+    if text.isascii():   # most sentences: lower-casing keeps every offset and no "’" is there to replace
+        tokens = [(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(text.lower())]
+    else:
+        tokens = [(m.start(), m.end(), m.group(0).lower().replace("’", "'")) for m in _TOKEN.finditer(text)]
     joined = [a[1] < b[0] and not text[a[1]:b[0]].strip(" -\t\n\u00a0\u2010\u2011") for a, b in zip(tokens, tokens[1:])]
     return tokens, joined
 
@@ -74,14 +77,27 @@ class ConceptMatcher:
             for plural in plurals:
                 self._by_words.setdefault(words[:-1] + (plural,), concept)
         self._prefixes = {words[:j] for words in self._by_words for j in range(1, len(words) + 1)}
+        self._first = {words[0] for words in self._prefixes}   # the words a label can begin with
         self._patterns = patterns
+        # each pattern also lower-cased, run case-sensitively on lower-cased ASCII text: the same matches
+        # (for ASCII text and a pattern whose letters outside its escapes are ASCII), twice as fast
+        # and with the strings one of which any match holds: a text with none of them is not searched
+        self._lowered = []
+        for regex, _concept in patterns:
+            fast = _lowered_pattern(regex)
+            self._lowered.append((fast, _required_strings(fast.pattern) if fast is not None else None))
 
     def find(self, text: str, words: Words | None = None) -> list[Match]:
         """Concept mentions in ``text``; ``words`` is its :func:`tokenise` result when the caller has it."""
         found: list[Match] = []
         tokens, joined = words or tokenise(text)
+        first = self._first
         i = 0
-        while i < len(tokens):
+        n = len(tokens)
+        while i < n:
+            if tokens[i][2] not in first:   # no label begins with this word
+                i += 1
+                continue
             best: tuple[int, str] | None = None
             words: tuple[str, ...] = ()
             j = i
@@ -100,9 +116,21 @@ class ConceptMatcher:
                 i = best[0] + 1
             else:
                 i += 1
-        for regex, concept in self._patterns:
-            for m in regex.finditer(text):
-                found.append(Match(m.start(), m.end(), concept))
+        if text.isascii():
+            lowered = text.lower()
+            for (regex, concept), (fast, needs) in zip(self._patterns, self._lowered):
+                if fast is None:
+                    matches = regex.finditer(text)
+                elif needs is None or any(w in lowered for w in needs):
+                    matches = fast.finditer(lowered)
+                else:
+                    continue
+                for m in matches:
+                    found.append(Match(m.start(), m.end(), concept))
+        else:
+            for regex, concept in self._patterns:
+                for m in regex.finditer(text):
+                    found.append(Match(m.start(), m.end(), concept))
         found.sort(key=lambda x: (x.start, -(x.end - x.start)))
         result: list[Match] = []
         last_end = -1
@@ -117,6 +145,65 @@ class ConceptMatcher:
         for m in self.find(text):
             seen.setdefault(m.concept)
         return list(seen)
+
+
+def _lowered_pattern(regex: re.Pattern[str]) -> re.Pattern[str] | None:
+    """``regex`` (case-insensitive) as a case-sensitive pattern for lower-cased ASCII text, or None where
+    that could match differently: a pattern not case-insensitive, with an inline flag, or with a
+    non-ASCII character that has a case (under IGNORECASE "K", the Kelvin sign, matches "k")."""
+    pattern = regex.pattern
+    if not regex.flags & re.IGNORECASE or "(?" in pattern.replace("(?:", "").replace("(?=", "").replace(
+            "(?!", "").replace("(?<=", "").replace("(?<!", ""):
+        return None
+    if any(not c.isascii() and (c.lower() != c or c.upper() != c or c.casefold() != c) for c in pattern):
+        return None
+    # escapes kept as they are (\S, \W, \D, \B); every other ASCII capital lower-cased
+    return re.compile(re.sub(r"(\\.)|([A-Z])", lambda m: m.group(1) or m.group(2).lower(), pattern))
+
+
+def _required_strings(pattern: str) -> list[str] | None:
+    """Strings one of which every match of ``pattern`` (case-sensitive) holds, read from its parse: a run
+    of literal characters, or one per branch of an alternation; None where no such set is found."""
+    try:
+        from re import _constants, _parser   # the standard library's own regex parser (Python 3.11+)
+
+        found = _required_in(list(_parser.parse(pattern)), _constants)
+    except Exception:       # another Python's parser: no shortcut, the pattern is run on every text
+        return None
+    # a string that holds another of them adds nothing ("provides" where "provide" is)
+    return None if found is None else [w for w in dict.fromkeys(found) if not any(o != w and o in w for o in found)]
+
+
+def _required_in(items: list, c) -> list[str] | None:
+    best: list[str] | None = None
+
+    def better(found: list[str] | None) -> None:
+        nonlocal best
+        if found and (best is None or min(map(len, found)) > min(map(len, best))):
+            best = found
+
+    run: list[str] = []
+    for op, av in items:
+        if op is c.LITERAL:
+            run.append(chr(av))
+            continue
+        if run:
+            better(["".join(run)])
+            run = []
+        if op is c.SUBPATTERN:
+            better(_required_in(list(av[3]), c))
+        elif op is c.BRANCH:
+            alternatives = [_required_in(list(a), c) for a in av[1]]
+            if all(alternatives):
+                better([w for a in alternatives for w in a])   # type: ignore[union-attr]
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)) and av[0] >= 1:
+            better(_required_in(list(av[2]), c))
+        elif op is getattr(c, "ATOMIC_GROUP", None):
+            better(_required_in(list(av), c))
+        # anything else (a class, any character, \b, a lookaround, a group reference) holds no literal
+    if run:
+        better(["".join(run)])
+    return best
 
 
 def normalise_label(text: str) -> str:
