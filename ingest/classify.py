@@ -163,7 +163,8 @@ def topic_probabilities(items: list[tuple[str, str | None, str | None]]) -> list
         return []
     topic_model, _ = models()
     p = sigmoid(topic_model.scores(vectorize([features(*item) for item in items])))
-    return [{t: float(v) for t, v in zip(topic_model.classes, row)} for row in p]
+    classes = topic_model.classes
+    return [dict(zip(classes, row)) for row in p.tolist()]   # tolist: the same Python floats, in one pass
 
 
 def stance_probabilities(item: tuple[str, str | None, str | None], topic: str) -> dict[str, float]:
