@@ -9,13 +9,14 @@ comes from the vocabulary (see :mod:`policykg.ingest.lexicon`). ``RULES`` lists 
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from policykg.ingest.lexicon import PK, Lexicon, Match, Words, tokenise
+from policykg.ingest.lexicon import PK, Lexicon, Match, Words, _required_strings, tokenise
 from policykg.ingest.reading import (ABSENT, CONDITIONAL, EXCEPTION, NAME, NOT_PERSONAL_DATA, QUESTION,
                                      THIRD_PARTY_SUBJECT, Reading, reading_layer)
 from policykg.ingest.structure import Block, Document, Sentence
@@ -59,6 +60,19 @@ STATES_CONFIDENCE = 0.8
 _UNASKED = object()
 
 
+@functools.lru_cache(maxsize=None)
+def _needs_of(regex: re.Pattern[str]) -> tuple[str, ...] | None:
+    found = _required_strings(regex.pattern) if not regex.flags & re.IGNORECASE else None
+    return tuple(found) if found else None
+
+
+def _cue_needs(cue: object) -> tuple[str, ...] | None:
+    """Strings one of which any match of the cue holds, where its search runs a case-sensitive regex on
+    the lower-cased text (CuePattern's own shortcut; None: no such shortcut, the cue is always searched)."""
+    lowered = getattr(cue, "_lower", None)
+    return _needs_of(lowered) if isinstance(lowered, re.Pattern) else None
+
+
 class Reader:
     """Cue tests on one sentence, its section headings and the lead-in of its list.
 
@@ -85,6 +99,7 @@ class Reader:
         if found is not _UNASKED:
             return found
         hints = self.lex.hints.get(cue)
+        lower = None
         if hints is not None:
             lower = self._lower.get(text)
             if lower is None:
@@ -92,7 +107,19 @@ class Reader:
             if not hints.search(lower):
                 self._memo[key] = None
                 return None
-        found = self._memo[key] = self.lex.cue(cue).search(text)
+        pattern = self.lex.cue(cue)
+        needs = _cue_needs(pattern)
+        if needs is not None:
+            if lower is None:
+                lower = self._lower.get(text)
+                if lower is None:
+                    lower = self._lower[text] = text.lower()
+            # the cue's regex runs on the lower-cased text (CuePattern): without one of the strings each
+            # of its matches holds, it cannot match (most sentences, for most cues)
+            if len(lower) == len(text) and not any(w in lower for w in needs):
+                self._memo[key] = None
+                return None
+        found = self._memo[key] = pattern.search(text)
         return found
 
     # -- the sentence classifiers (policykg.ingest.classify), asked lazily, once per sentence

@@ -167,7 +167,10 @@ def _required_strings(pattern: str) -> list[str] | None:
     try:
         from re import _constants, _parser   # the standard library's own regex parser (Python 3.11+)
 
-        found = _required_in(list(_parser.parse(pattern)), _constants)
+        parsed = _parser.parse(pattern)
+        if parsed.state.flags & _constants.SRE_FLAG_IGNORECASE:
+            return None
+        found = _required_in(list(parsed), _constants)
     except Exception:       # another Python's parser: no shortcut, the pattern is run on every text
         return None
     # a string that holds another of them adds nothing ("provides" where "provide" is)
@@ -191,7 +194,8 @@ def _required_in(items: list, c) -> list[str] | None:
             better(["".join(run)])
             run = []
         if op is c.SUBPATTERN:
-            better(_required_in(list(av[3]), c))
+            if not av[1] & c.SRE_FLAG_IGNORECASE:   # (?i:...) matches its letters in either case
+                better(_required_in(list(av[3]), c))
         elif op is c.BRANCH:
             alternatives = [_required_in(list(a), c) for a in av[1]]
             if all(alternatives):
