@@ -33,6 +33,8 @@ N_FEATURES = 2 ** 20
 _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 _NEGATION = re.compile(r"^(?:not|no|never|none|nor|cannot|without|neither|n't|don't|doesn't|didn't|won't|"
                        r"wouldn't|can't|isn't|aren't|wasn't|weren't|haven't|hasn't|shouldn't|nothing|nobody)$")
+# the same words as a set: a word of _WORD holds no newline, so a set lookup is the regex's full match
+_NEGATIONS = frozenset(_NEGATION.pattern[4:-2].split("|"))
 _CLAUSE_END = re.compile(r"[.;:,!?()]|\b(?:but|however|except|unless|although|and we|which|that)\b")
 
 
@@ -43,12 +45,17 @@ def words(text: str) -> list[str]:
 def _marked(text: str) -> list[str]:
     """The sentence's words, those after a negation (to the end of its clause) marked ``not_``."""
     out: list[str] = []
+    negations = _NEGATIONS
     for clause in _CLAUSE_END.split(text.lower().replace("’", "'")):
         if clause is None:
             continue
+        found = _WORD.findall(clause)
+        if negations.isdisjoint(found):   # most clauses: no negation, the words as they are
+            out += found
+            continue
         negated = False
-        for w in _WORD.findall(clause):
-            if _NEGATION.match(w):
+        for w in found:
+            if w in negations:
                 negated = True
                 out.append(w)
                 continue
@@ -156,7 +163,8 @@ def topic_probabilities(items: list[tuple[str, str | None, str | None]]) -> list
         return []
     topic_model, _ = models()
     p = sigmoid(topic_model.scores(vectorize([features(*item) for item in items])))
-    return [{t: float(v) for t, v in zip(topic_model.classes, row)} for row in p]
+    classes = topic_model.classes
+    return [dict(zip(classes, row)) for row in p.tolist()]   # tolist: the same Python floats, in one pass
 
 
 def stance_probabilities(item: tuple[str, str | None, str | None], topic: str) -> dict[str, float]:

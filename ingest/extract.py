@@ -19,6 +19,7 @@ from policykg.ingest.lexicon import PK, Lexicon, Match, Words, tokenise
 from policykg.ingest.reading import (ABSENT, CONDITIONAL, EXCEPTION, NAME, NOT_PERSONAL_DATA, QUESTION,
                                      THIRD_PARTY_SUBJECT, Reading, reading_layer)
 from policykg.ingest.structure import Block, Document, Sentence
+from policykg.ingest.tokenpatterns import TokenMatch
 
 DPV = "https://w3id.org/dpv#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -55,6 +56,9 @@ _DEFINITION = re.compile(r"^\W*(?!(?:This|That|It|Which|What|Who|These|Those|Suc
 STATES_CONFIDENCE = 0.8
 
 
+_UNASKED = object()
+
+
 class Reader:
     """Cue tests on one sentence, its section headings and the lead-in of its list.
 
@@ -68,29 +72,20 @@ class Reader:
         self.classifiers = classifiers   # False: the cues alone (to measure what the classifiers add)
         self._topics: dict[int, dict[str, float]] | None = None
         self._stances: dict[tuple[int, str], dict[str, float]] = {}
-        self._memo: dict[tuple[str, str], re.Match[str] | None] = {}
+        self._memo: dict[tuple[str, str], TokenMatch | None] = {}
         self._found: dict[tuple[str, str], list[Match]] = {}
         self._words: dict[str, Words] = {}
-        self._lower: dict[str, str] = {}
         self._layer = reading_layer()
         self._readings: dict[str, Reading] = {}
         self._clause_readings: dict[str, Reading] = {}
 
-    def says(self, cue: str, text: str) -> re.Match[str] | None:
+    def says(self, cue: str, text: str) -> TokenMatch | None:
+        """The cue's first match in ``text`` (a token cue skips a text without the words it needs)."""
         key = (cue, text)
-        try:
-            return self._memo[key]
-        except KeyError:
-            hints = self.lex.hints.get(cue)
-            if hints is not None:
-                lower = self._lower.get(text)
-                if lower is None:
-                    lower = self._lower[text] = text.lower()
-                if not hints.search(lower):
-                    self._memo[key] = None
-                    return None
+        found = self._memo.get(key, _UNASKED)   # half the calls are a first question: no KeyError raised
+        if found is _UNASKED:
             found = self._memo[key] = self.lex.cue(cue).search(text)
-            return found
+        return found
 
     # -- the sentence classifiers (policykg.ingest.classify), asked lazily, once per sentence
 
@@ -130,7 +125,7 @@ class Reader:
         return self.stance(s, topic)[0] != "mentioned"
 
     def spans(self, cue: str, text: str) -> list[tuple[int, int]]:
-        """Where in ``text`` the cue matches, every match (the cue's hints gate it as in :meth:`says`)."""
+        """Where in ``text`` the cue matches, every match."""
         if not self.says(cue, text):
             return []
         return [m.span() for m in self.lex.cue(cue).finditer(text)]

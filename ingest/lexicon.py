@@ -1,7 +1,7 @@
 """The words extraction matches, loaded from the ontology's Turtle files.
 
 ``vocabulary/*.ttl`` holds SKOS concepts with their DPV IRIs and our synonyms (``skos:altLabel``,
-and ``pk:tokenPattern`` token patterns, or ``pk:pattern`` regexes, where a phrase cannot say it); ``cues.ttl`` holds the cues' token patterns
+and ``pk:tokenPattern`` token patterns where a phrase cannot say it); ``cues.ttl`` holds the cues' token patterns
 (:mod:`policykg.ingest.tokenpatterns`) that tell what a sentence is about (collection, sharing,
 rights, ...); ``controller-cues.ttl`` the
 wordings that name the controller, handed on as :class:`ControllerCues` (their name slots are filled by
@@ -50,7 +50,10 @@ Words = tuple[list[tuple[int, int, str]], list[bool]]
 def tokenise(text: str) -> Words:
     """Lower-cased word tokens with offsets, and for each pair of neighbours whether they are joined
     only by spaces or hyphens (the words of a label must be: "e-mail", "IP address")."""
-    tokens = [(m.start(), m.end(), m.group(0).lower().replace("’", "'")) for m in _TOKEN.finditer(text)]
+    if text.isascii():   # most sentences: lower-casing keeps every offset and no "’" is there to replace
+        tokens = [(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(text.lower())]
+    else:
+        tokens = [(m.start(), m.end(), m.group(0).lower().replace("’", "'")) for m in _TOKEN.finditer(text)]
     joined = [a[1] < b[0] and not text[a[1]:b[0]].strip(" -\t\n\u00a0\u2010\u2011") for a, b in zip(tokens, tokens[1:])]
     return tokens, joined
 
@@ -60,10 +63,10 @@ class ConceptMatcher:
 
     Labels are looked up as word n-grams in a dictionary (a space or hyphen in a label matches any
     run of spaces and hyphens), which stays fast with thousands of labels; ``pk:tokenPattern`` token
-    patterns and ``pk:pattern`` regexes are run as they are.
+    patterns are run as they are.
     """
 
-    def __init__(self, labels: dict[str, str], patterns: list[tuple[re.Pattern[str] | TokenCue, str]]):
+    def __init__(self, labels: dict[str, str], patterns: list[tuple[TokenCue, str]]):
         self._by_words: dict[tuple[str, ...], str] = {}
         for label, concept in labels.items():
             words = tuple(w.lower() for w in _TOKEN.findall(label.replace("’", "'")))
@@ -76,14 +79,20 @@ class ConceptMatcher:
             for plural in plurals:
                 self._by_words.setdefault(words[:-1] + (plural,), concept)
         self._prefixes = {words[:j] for words in self._by_words for j in range(1, len(words) + 1)}
+        self._first = {words[0] for words in self._prefixes}   # the words a label can begin with
         self._patterns = patterns
 
     def find(self, text: str, words: Words | None = None) -> list[Match]:
         """Concept mentions in ``text``; ``words`` is its :func:`tokenise` result when the caller has it."""
         found: list[Match] = []
         tokens, joined = words or tokenise(text)
+        first = self._first
         i = 0
-        while i < len(tokens):
+        n = len(tokens)
+        while i < n:
+            if tokens[i][2] not in first:   # no label begins with this word
+                i += 1
+                continue
             best: tuple[int, str] | None = None
             words: tuple[str, ...] = ()
             j = i
@@ -102,8 +111,8 @@ class ConceptMatcher:
                 i = best[0] + 1
             else:
                 i += 1
-        for regex, concept in self._patterns:
-            for m in regex.finditer(text):
+        for pattern, concept in self._patterns:
+            for m in pattern.finditer(text):
                 found.append(Match(m.start(), m.end(), concept))
         found.sort(key=lambda x: (x.start, -(x.end - x.start)))
         result: list[Match] = []
@@ -264,20 +273,21 @@ def load_lexicon() -> Lexicon:
     for name, local in SCHEMES.items():
         scheme_iri = PK + local
         labels: dict[str, str] = {}
-        regexes: list[tuple[re.Pattern[str] | TokenCue, str]] = []
+        found: list[tuple[TokenCue, str]] = []
         for concept, scheme in in_scheme.items():
             if scheme != scheme_iri:
                 continue
             for label in alt.get(concept, []):
                 labels.setdefault(normalise_label(label), concept)
-            for pattern in patterns.get(concept, []):
-                regexes.append((re.compile(pattern, re.IGNORECASE), concept))
+            if concept in patterns:
+                raise ValueError(f"vocabulary: {concept.rsplit('#', 1)[-1]} has pk:pattern: a concept's words are "
+                                 "skos:altLabel phrases or pk:tokenPattern token patterns")
             for pattern in tokens.get(concept, []):
                 try:
-                    regexes.append((TokenCue([pattern]), concept))
+                    found.append((TokenCue([pattern]), concept))
                 except PatternError as exc:
                     raise ValueError(f"vocabulary: {concept.rsplit('#', 1)[-1]}: {exc}") from None
-        schemes[name] = ConceptMatcher(labels, regexes)
+        schemes[name] = ConceptMatcher(labels, found)
     cues: dict[str, TokenCue] = {}
     for name, pats in cue_patterns.items():
         iri = PK + "cue-" + name

@@ -406,10 +406,12 @@ def _prepared(files: list[PolicyFile], workers: int, budget: float | None,
 
     from pebble import ProcessPool, ProcessExpired
 
-    load_lexicon()  # compiled once here; forked workers inherit it, and the classifiers
+    load_lexicon()  # compiled once here; forked workers inherit it, the classifiers and the reading layer
     from policykg.ingest.classify import preload
+    from policykg.ingest.reading import reading_layer
 
     preload()
+    reading_layer()   # spaCy's pipeline and matchers, built once instead of once per worker
 
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     from collections import deque
@@ -571,6 +573,7 @@ def ingest(paths: Iterable[Path], store: ox.Store, *, workers: int | None = None
                 todo.append(file)
         files = todo
     workers = workers if workers is not None else (os.cpu_count() or 1)
+    unflushed = 0   # quads written since the store's buffers were last flushed
     for result in _prepared(files, workers, time_budget, max_bytes, dask):
         if isinstance(result, InputError):
             report.failed.append(result)
@@ -580,6 +583,10 @@ def ingest(paths: Iterable[Path], store: ox.Store, *, workers: int | None = None
         graph = ox.NamedNode(result.graph)
         before = _stored_service(store, graph) if store.contains_named_graph(graph) else None
         replace_graph(store, graph, ox.parse(result.nquads, format=ox.RdfFormat.N_QUADS), result.key)
+        unflushed += result.quads
+        if unflushed >= FLUSH_QUADS:
+            store.flush()   # RocksDB's write buffers otherwise grow with the batch (900 MB for the corpus)
+            unflushed = 0
         services.update(s for s in (before, result.service) if s)
         report.stored.append((result.path, result.graph, result.quads))
         if on_document is not None:
@@ -588,6 +595,11 @@ def ingest(paths: Iterable[Path], store: ox.Store, *, workers: int | None = None
         link_versions(store, ox.NamedNode(touched))
     store.flush()
     return report
+
+
+# Quads the writer stores between flushes of the store: Oxigraph's RocksDB keeps what is written in
+# memory until it flushes (every 25 to 50 policies of the corpus; flushing each policy costs more CPU).
+FLUSH_QUADS = 50_000
 
 
 # Documents per N-Quads shard of `policykg extract`: on the corpus about 130,000 quads and 28 MB a shard.

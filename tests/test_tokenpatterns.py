@@ -130,8 +130,9 @@ def test_a_bad_pattern_is_named_with_what_is_wrong(bad, says):
 def test_every_packaged_token_pattern_compiles_and_fits_on_a_screen():
     from policykg.ingest.lexicon import load_lexicon
 
-    cues = [c for c in load_lexicon().cues.values() if isinstance(c, TokenCue)]
-    assert cues
+    lexicon = load_lexicon()
+    cues = list(lexicon.cues.values()) + [p for m in lexicon.schemes.values() for p, _ in m._patterns]
+    assert cues and all(isinstance(c, TokenCue) for c in cues)
     for cue in cues:
         for pattern in cue.patterns:
             assert len(pattern) <= 300, pattern     # four lines of a screen at most
