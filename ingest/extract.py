@@ -235,7 +235,8 @@ def _headings_over_data_labels(doc: Document, r: Reader) -> set[Block]:
     for i, block in enumerate(blocks):
         if block.kind == "heading":
             continue
-        if not r.says("data-label", doc.text[block.start:block.end]):
+        # the label opens the block: its first words are enough (a long block is not tokenised for it)
+        if not r.says("data-label", doc.text[block.start:min(block.end, block.start + 80)]):
             continue
         j = i - 1
         while j >= 0 and i - j <= 2 and blocks[j].kind == "heading":

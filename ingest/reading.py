@@ -251,6 +251,10 @@ class ReadingLayer:
         self._set_lemmas(doc)
         return doc
 
+    def lemma_of(self, lower: str) -> str:
+        """The lookup lemma of a lower-case word (the word itself where the table has none)."""
+        return self._lemmas.get(lower, lower)
+
     def lemma_doc(self, text: str) -> Any:
         """``text`` as a spaCy Doc with the lookup lemma of each word, tokenised once: the cues' token
         patterns and :meth:`read` ask of the same sentences, headings and lead-ins, so the last

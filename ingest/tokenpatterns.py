@@ -24,7 +24,7 @@ a sequence of token tests separated by spaces:
 spaCy's :class:`~spacy.matcher.Matcher` runs patterns like these, but it tries every pattern at every
 token and evaluates set predicates in Python: a Matcher of 300 patterns like the cues' took 55 s of
 CPU over a quarter of the corpus's sentences (README, "How it works"). So each pattern is compiled into
-one regular expression over the text's tokens written out as ``\\x1e ORTH \\x1f CLASSES \\x1f LEMMA \\x1f LOWER``
+one regular expression over the text's tokens written out as ``\\x1e LEMMA \\x1f ORTH \\x1f CLASSES \\x1f LOWER``
 (CLASSES: the /regex/ tests the word passes),
 which Python's regex engine matches in C; a match's token positions map back to the text's
 characters. A pattern also yields the words it cannot match without (its *gate*): a text none of
@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 _T = "\x1e"      # starts a token
-_F = "\x1f"      # separates its fields: orth, word classes, lemma, lower
+_F = "\x1f"      # separates its fields: lemma (first: most tests fail on its first letters), orth, word classes, lower
 _C, _E = "\x02", "\x03"   # around the number of each /regex/ word test the word passes
 
 # possessive: a test consumes whole fields and tokens, never part of one (Python 3.11); a token has at
@@ -128,7 +128,7 @@ def _piece(layer, orth_id: int, lemma_id: int) -> tuple[str, str, str]:
     lower = orth.lower().replace("’", "'")
     lemma = strings[lemma_id].replace("’", "'") or lower
     classes = "".join(f"{_C}{n}{_E}" for n, rx in enumerate(_CLASSES) if rx.fullmatch(lower))
-    piece = _PIECES[orth_id] = (f"{_T}{orth}{_F}{classes}{_F}{lemma}{_F}{lower}", lower, lemma)
+    piece = _PIECES[orth_id] = (f"{_T}{lemma}{_F}{orth}{_F}{classes}{_F}{lower}", lower, lemma)
     return piece
 
 
@@ -314,7 +314,8 @@ class _Parser:
             return _Compiled(_ANY, None)
         if not exact and value.startswith("="):
             orth = value[1:]
-            return _Compiled(f"{_T}{re.escape(orth)}{_F}{_REST}", frozenset({orth.lower()}))
+            lemma = re.escape(_lemma_of(orth.lower()))
+            return _Compiled(f"{_T}{lemma}{_F}{re.escape(orth)}{_F}{_REST}", frozenset({orth.lower()}))
         if not exact and value.endswith("*") and len(value) > 1:
             prefix = value[:-1].lower()
             return _Compiled(f"{_T}{_SKIP}{_SKIP}{_SKIP}{re.escape(prefix)}{_REST}", None)
@@ -324,16 +325,28 @@ class _Parser:
         regexes = []
         for part in parts:
             w = re.escape(part)
+            # a token whose lower-case form is the word has the word's lemma: each test begins with a
+            # lemma, so a token that fails it is left at its first letters
+            lemma = re.escape(_lemma_of(part))
             if exact:
-                regexes.append(f"{_T}{_SKIP}{_SKIP}{_SKIP}{w}(?={_T})")
+                regexes.append(f"{_T}{lemma}{_F}{_SKIP}{_SKIP}{w}(?={_T})")
+            elif lemma == w:
+                regexes.append(f"{_T}{w}{_F}{_REST}")
             else:
-                regexes.append(f"{_T}{_SKIP}{_SKIP}(?:{w}{_F}{_REST}|{_SKIP}{w}(?={_T}))")
+                regexes.append(f"{_T}(?:{w}{_F}{_REST}|{lemma}{_F}{_SKIP}{_SKIP}{w}(?={_T}))")
         gate = frozenset({max(parts, key=len)})
         return _Compiled("".join(regexes), gate)
 
 
 def _unquote(value: str) -> str:
     return re.sub(r"\\(.)", r"\1", value[1:-1]).lower()
+
+
+def _lemma_of(word: str) -> str:
+    """The lookup lemma the reading layer gives a token of this lower-case form."""
+    from policykg.ingest.reading import reading_layer
+
+    return reading_layer().lemma_of(word).replace("’", "'")
 
 
 def _split_word(word: str) -> list[str]:
@@ -388,7 +401,8 @@ class TokenCue:
     def __init__(self, patterns: list[str]):
         self.patterns = tuple(patterns)
         compiled = [compile_pattern(p) for p in patterns]
-        self._regex = re.compile("|".join(f"(?:{r.pattern})" for r, _ in compiled))
+        # every match begins at a token's mark: said first, it lets the regex engine skip to the marks
+        self._regex = re.compile(f"(?={_T})(?:" + "|".join(f"(?:{r.pattern})" for r, _ in compiled) + ")")
         gates = [g for _, g in compiled]
         self._gate = None if any(g is None for g in gates) else frozenset().union(*gates)
 
@@ -411,7 +425,14 @@ class TokenCue:
                 yield TokenMatch(text, tt.char_start(m.start()), tt.char_end(m.end()))
 
     def search(self, text: str, pos: int = 0) -> TokenMatch | None:
-        return next(self._matches(text, pos), None)
+        # the rules' most frequent question, asked without a generator (no pattern matches no word)
+        tt = token_text(text)
+        if self._gate is not None and self._gate.isdisjoint(tt.words):
+            return None
+        m = self._regex.search(tt.string, tt.string_pos(pos) if pos else 0)
+        if m is None or m.end() == m.start():
+            return None if m is None else next(self._matches(text, pos), None)
+        return TokenMatch(text, tt.char_start(m.start()), tt.char_end(m.end()))
 
     def match(self, text: str, pos: int = 0) -> TokenMatch | None:
         return next(self._matches(text, pos, anchored=True), None)
