@@ -65,7 +65,6 @@ def _word_class(body: str) -> int:
     return number
 
 
-
 class PatternError(ValueError):
     """A token pattern that does not parse; the message names the pattern and what is wrong."""
 
@@ -122,11 +121,16 @@ def token_text(text: str) -> TokenText:
     return TokenText(text, "".join(parts) + _T, tuple(token_at), tuple(spans), frozenset(words))
 
 
+def _clean(word: str) -> str:
+    """A word without the marks the token string is built of."""
+    return word.replace(_T, " ").replace(_F, " ").replace(_C, " ").replace(_E, " ")
+
+
 def _piece(layer, orth_id: int, lemma_id: int) -> tuple[str, str, str]:
     strings = layer.nlp.vocab.strings
-    orth = strings[orth_id].replace(_T, " ").replace(_F, " ").replace(_C, " ").replace(_E, " ")
+    orth = _clean(strings[orth_id])
     lower = orth.lower().replace("’", "'")
-    lemma = strings[lemma_id].replace("’", "'") or lower
+    lemma = _clean(strings[lemma_id]).replace("’", "'") or lower
     classes = "".join(f"{_C}{n}{_E}" for n, rx in enumerate(_CLASSES) if rx.fullmatch(lower))
     piece = _PIECES[orth_id] = (f"{_T}{lemma}{_F}{orth}{_F}{classes}{_F}{lower}", lower, lemma)
     return piece

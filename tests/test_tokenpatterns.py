@@ -136,3 +136,8 @@ def test_every_packaged_token_pattern_compiles_and_fits_on_a_screen():
     for cue in cues:
         for pattern in cue.patterns:
             assert len(pattern) <= 300, pattern     # four lines of a screen at most
+
+
+def test_a_text_holding_the_token_strings_marks_is_read_safely():
+    text = "we share\x1e\x1f it\x02 with partners"
+    assert found("share ~[.]{0,3} partners", text) == ["share\x1e\x1f it\x02 with partners"]
