@@ -183,11 +183,10 @@ def _controller_cues(kinds: dict[str, str], patterns: dict[str, list[str]], hint
 
 @dataclass(frozen=True)
 class Lexicon:
-    """All matchers: one per concept scheme, one regex per cue, and the concepts' labels and parents."""
+    """All matchers: one per concept scheme, one token cue per cue, and the concepts' labels and parents."""
 
     schemes: dict[str, ConceptMatcher]
     cues: dict[str, TokenCue]
-    hints: dict[str, re.Pattern[str]]     # no cue has pk:hint any more: token cues gate themselves
     labels: dict[str, str]
     broader: dict[str, tuple[str, ...]]
     controller: ControllerCues
@@ -300,7 +299,6 @@ def load_lexicon() -> Lexicon:
             cues[name] = TokenCue(tokens[iri])
         except PatternError as exc:
             raise ValueError(f"cues.ttl: cue-{name}: {exc}") from None
-    cue_hints: dict[str, re.Pattern[str]] = {}
     cue_items = tuple(sorted((iri.removeprefix(PK + "cue-"), item) for iri, items in informs.items()
                              if iri in cue_iris for item in items))
-    return Lexicon(schemes, cues, cue_hints, pref, {k: tuple(v) for k, v in broader.items()}, controller, cue_items)
+    return Lexicon(schemes, cues, pref, {k: tuple(v) for k, v in broader.items()}, controller, cue_items)

@@ -208,8 +208,8 @@ class ReadingLayer:
         self._lemma_hashes: dict[int, int] = {}
         self._docs: dict[str, Any] = {}      # lemma_doc's cache, oldest first
         self._phrases = PhraseMatcher(self.nlp.vocab, attr="LOWER")
-        # (required words, uses lemmas, pseudo, matcher): triggers first, pseudo rules only where a trigger is
-        self._matchers: list[tuple[frozenset[str] | None, bool, bool, Any]] = []
+        # (required words, pseudo, matcher): triggers first, pseudo rules only where a trigger is
+        self._matchers: list[tuple[frozenset[str] | None, bool, Any]] = []
         self._by_key: dict[str, ModifierRule] = {}
         self._trigger_words: set[str] = set()     # a text without any of them has no modifier
         self._any_text = False                    # a trigger pattern that requires no word: read every text
@@ -225,13 +225,13 @@ class ReadingLayer:
                 matcher = Matcher(self.nlp.vocab)
                 matcher.add(key, [list(pattern)])
                 required = _required_words(pattern)
-                self._matchers.append((required, any("LEMMA" in t for t in pattern), rule.category == PSEUDO, matcher))
+                self._matchers.append((required, rule.category == PSEUDO, matcher))
                 if rule.category != PSEUDO:
                     if required is None:
                         self._any_text = True
                     else:
                         self._trigger_words.update(required)
-        self._matchers.sort(key=lambda m: m[2])
+        self._matchers.sort(key=lambda m: m[1])
         for role, words in self.rules.markers.items():
             if words:
                 self._phrases.add("role:" + role, [self.nlp.make_doc(w) for w in words])
@@ -289,7 +289,7 @@ class ReadingLayer:
         strings = self.nlp.vocab.strings
         found = [(strings[k], a, b) for k, a, b in self._phrases(doc)]
         triggered = any(not k.startswith("role:") and self._by_key[k].category != PSEUDO for k, _, _ in found)
-        for required, _, pseudo_rule, matcher in self._matchers:
+        for required, pseudo_rule, matcher in self._matchers:
             if pseudo_rule and not triggered:
                 break
             if required is not None and required.isdisjoint(words):

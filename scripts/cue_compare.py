@@ -127,7 +127,6 @@ def main() -> int:
         old = re.compile("|".join(f"(?:{p})" for p in old_patterns[name]), re.IGNORECASE)
         hints = old_hints.get(name)
         new = lexicon.cues.get(name)
-        new_hints = lexicon.hints.get(name)
         if new is None:
             print(f"cue-{name}: no longer a cue")
             continue
@@ -138,7 +137,7 @@ def main() -> int:
         for text in texts:
             lower = text.lower()
             a = old.search(text) if not hints or any(h in lower for h in hints) else None
-            b = new.search(text) if new_hints is None or new_hints.search(lower) else None
+            b = new.search(text)
             if a and b:
                 both += 1
                 moved += a.start() != b.start()
